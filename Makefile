@@ -1,0 +1,31 @@
+# latentkit: the two commands are `make run` and `make test`.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+RUN_DIR ?= runs/vae-fashion
+EPOCHS ?= 10
+
+.PHONY: setup build run test bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+$(BUILD)/CMakeCache.txt: | setup
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+build: setup $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Train the reference VAE (784-400-20) on Fashion-MNIST; leaves samples and reconstructions in $(RUN_DIR).
+run: build
+	$(BUILD)/latentkit train --model vae --data fashion-mnist --epochs $(EPOCHS) --out $(RUN_DIR)
+	$(BUILD)/latentkit eval --run $(RUN_DIR) --k 100
+	@echo "run directory: $(RUN_DIR) (samples.png, reconstructions.png, metrics.jsonl)"
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	/usr/bin/python3 bench/vae_epoch.py --latentkit $(BUILD)/latentkit
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,29 @@
+#pragma once
+// File readers. Each returns raw values as float32 and throws InputError("<path>: <problem>")
+// on bad input: a wrong magic number, a truncated file, a non-numeric cell, NaN or Inf, ...
+#include <torch/types.h>
+
+#include <string>
+
+namespace latentkit {
+
+// An IDX file (the MNIST format), plain or gzip-compressed (detected by content, not name).
+// Returns the array with its stored shape, e.g. [N, 28, 28] for images, [N] for labels,
+// as uint8 for unsigned-byte files and float32 for the other element types.
+torch::Tensor read_idx(const std::string& path);
+
+// A CSV file of numbers: comma-separated, one sample per row. `header`: "auto" (a first row
+// with a non-numeric cell is a header), "yes" or "no". Returns [N, D] float32.
+torch::Tensor read_csv(const std::string& path, const std::string& header = "auto");
+
+// A NumPy .npy file holding a 2-D float32 or float64 array (C or Fortran order). Returns [N, D]
+// float32.
+torch::Tensor read_npy(const std::string& path);
+
+// Writers, used for outputs (encode, score). Atomic: a temporary file renamed into place.
+void write_npy(const std::string& path, const torch::Tensor& x);  // x: [N, D] float32
+// Writes rows of x with the given column names as CSV.
+void write_csv(const std::string& path, const std::vector<std::string>& columns,
+               const torch::Tensor& x);  // x: [N, len(columns)]
+
+}  // namespace latentkit

@@ -1,0 +1,81 @@
+#pragma once
+// The interface every latentkit model implements: autoencoders, VAEs and, later, adversarial,
+// RBM-pretrained and flow models. Shapes: x is [B, D] in model space (see Preprocessor),
+// z is [B, L], y (optional labels, for conditional models) is [B] int64.
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+#include <torch/types.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "latentkit/models/model_config.h"
+
+namespace latentkit {
+
+// Named scalar (0-dim) loss terms of one batch, each a mean over the batch. "loss" is the total
+// that training minimises; the others are diagnostics (e.g. "recon", "kl", "elbo").
+using LossTerms = std::map<std::string, torch::Tensor>;
+
+// A set of parameters trained by one optimizer. Single-objective models have one group, "model";
+// adversarial models have several, each with its own learning-rate multiplier.
+struct ParamGroup {
+  std::string name;
+  std::vector<torch::Tensor> params;
+  double lr_scale = 1.0;
+};
+
+// The optimizers of a model, by group name, built by the Trainer from param_groups().
+using Optimizers = std::map<std::string, std::unique_ptr<torch::optim::Optimizer>>;
+
+class Model : public torch::nn::Module {
+ public:
+  explicit Model(ModelConfig config) : config_(std::move(config)) {}
+  const ModelConfig& config() const { return config_; }
+  int64_t latent_dim() const { return config_.latent_dim; }
+
+  // x: [B, D] -> z: [B, L], the code (the mean of q(z|x) for stochastic encoders).
+  virtual torch::Tensor encode(const torch::Tensor& x, const torch::Tensor& y = {}) = 0;
+  // z: [B, L] -> [B, D] in model space (Bernoulli probabilities or Gaussian means).
+  virtual torch::Tensor decode(const torch::Tensor& z, const torch::Tensor& y = {}) = 0;
+  // -> [n, D], decoded draws from the model's prior. Throws InputError for models without one.
+  virtual torch::Tensor sample(int64_t n, const torch::Tensor& y = {});
+  // x: [B, D] -> [B, D]
+  virtual torch::Tensor reconstruct(const torch::Tensor& x, const torch::Tensor& y = {});
+
+  // The loss terms of a batch, as training optimises them. x: [B, D]
+  virtual LossTerms losses(const torch::Tensor& x, const torch::Tensor& y = {}) = 0;
+
+  // Per-sample squared reconstruction error summed over dimensions: x: [B, D] -> [B].
+  virtual torch::Tensor reconstruction_error(const torch::Tensor& x, const torch::Tensor& y = {});
+
+  // Whether log_likelihood() is defined, and whether it is a lower bound rather than exact.
+  virtual bool has_log_likelihood() const { return false; }
+  virtual bool log_likelihood_is_bound() const { return false; }
+  // x: [B, D] -> [B], log p(x) in nats, estimated with k importance samples where needed.
+  virtual torch::Tensor log_likelihood(const torch::Tensor& x, int64_t k,
+                                       const torch::Tensor& y = {});
+
+  // The parameter groups to optimise; one optimizer each. Default: every parameter, "model".
+  virtual std::vector<ParamGroup> param_groups();
+  // One optimisation step on a batch. Default: zero grads, backward losses()["loss"], step.
+  // Returns the batch's loss terms, detached.
+  virtual LossTerms train_step(const torch::Tensor& x, const torch::Tensor& y, Optimizers& opt);
+
+ protected:
+  ModelConfig config_;
+};
+
+// Builds a model from its config (validated first). Throws InputError for an unknown kind.
+std::shared_ptr<Model> make_model(const ModelConfig& config);
+
+// Every model kind with a one-line description, in display order.
+struct ModelInfo {
+  std::string name;
+  std::string description;
+};
+const std::vector<ModelInfo>& model_catalog();
+
+}  // namespace latentkit

@@ -1,0 +1,33 @@
+#pragma once
+// The architecture and objective of a model; saved with its weights so a checkpoint alone can
+// rebuild it. One struct for every model kind: kinds ignore the fields they do not use.
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace latentkit {
+
+struct ModelConfig {
+  std::string kind = "vae";                // "ae" | "vae" (see model_catalog())
+  int64_t input_dim = 784;                 // D
+  std::vector<int64_t> image_shape;        // {C, H, W} for image data, empty otherwise
+  std::string architecture = "mlp";        // "mlp" | "conv" (conv needs image_shape)
+  std::vector<int64_t> hidden = {400};     // MLP hidden widths (encoder; decoder mirrors them)
+  std::vector<int64_t> conv_channels = {32, 64};  // conv: channels per stride-2 layer
+  int64_t latent_dim = 20;                 // L
+  std::string activation = "relu";         // "relu" | "leaky_relu" | "elu" | "tanh" | "sigmoid" | "gelu"
+  // Reconstruction model. ae: "bce" | "mse". vae: "bernoulli" | "gaussian".
+  std::string likelihood = "bernoulli";
+  double beta = 1.0;                       // weight of the KL term (vae)
+  double sigma = 1.0;                      // fixed decoder standard deviation (gaussian vae)
+  bool learn_sigma = false;                // learn one log-sigma per dimension (gaussian vae)
+
+  nlohmann::json to_json() const;
+  static ModelConfig from_json(const nlohmann::json& j);
+  // Throws InputError naming the offending field when the combination is invalid.
+  void validate() const;
+};
+
+}  // namespace latentkit

@@ -1,0 +1,12 @@
+#pragma once
+// Activation functions chosen by name, as modules so they can sit in a Sequential.
+#include <torch/nn/modules/container/any.h>
+
+#include <string>
+
+namespace latentkit {
+
+// "relu" | "leaky_relu" | "elu" | "tanh" | "sigmoid" | "gelu". Throws InputError otherwise.
+torch::nn::AnyModule make_activation(const std::string& name);
+
+}  // namespace latentkit

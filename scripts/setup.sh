@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs latentkit's build and run dependencies from Debian's packages.
+# Idempotent: when everything is present it only checks (a second or two).
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libtorch-dev            # LibTorch 1.13 (C++ API) and its CMake config
+  libopenblas0-pthread    # a fast BLAS; Debian's default libblas3 is the slow reference one
+  dataset-fashion-mnist   # the default dataset, under /usr/share/datasets/fashion-mnist
+  zlib1g-dev              # gzip-compressed IDX files
+  libcli11-dev            # command-line parsing
+  nlohmann-json3-dev      # configs, metrics.jsonl
+  libstb-dev              # PNG writing
+  libgtest-dev            # tests
+  python3-torch python3-numpy  # the PyTorch reference in tests and bench/
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# libtorch links libblas.so.3; make sure the alternative points at OpenBLAS, not the reference BLAS.
+alt=libblas.so.3-x86_64-linux-gnu
+openblas=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
+if [[ -e "$openblas" ]] && [[ "$(readlink -f /etc/alternatives/$alt 2>/dev/null)" != "$openblas" ]]; then
+  echo "setup: selecting OpenBLAS for $alt"
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO update-alternatives --set "$alt" "$openblas"
+fi
