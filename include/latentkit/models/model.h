@@ -75,6 +75,8 @@ std::shared_ptr<Model> make_model(const ModelConfig& config);
 struct ModelInfo {
   std::string name;
   std::string description;
+  // The config.likelihood values this kind accepts; the first is its natural default.
+  std::vector<std::string> likelihoods;
 };
 const std::vector<ModelInfo>& model_catalog();
 

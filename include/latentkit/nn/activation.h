@@ -3,10 +3,14 @@
 #include <torch/nn/modules/container/any.h>
 
 #include <string>
+#include <vector>
 
 namespace latentkit {
 
 // "relu" | "leaky_relu" | "elu" | "tanh" | "sigmoid" | "gelu". Throws InputError otherwise.
 torch::nn::AnyModule make_activation(const std::string& name);
+
+// The names make_activation() accepts, in display order (for validation and help text).
+const std::vector<std::string>& activation_names();
 
 }  // namespace latentkit

@@ -1,0 +1,72 @@
+#pragma once
+// The variational autoencoder ("vae"): a Gaussian posterior q(z|x) = N(mu, diag(exp(logvar))),
+// a standard-normal prior, and a Bernoulli or Gaussian decoder p(x|z).
+//   loss  = recon + beta * kl, where recon = -log p(x|z) for one reparameterised z ~ q(z|x)
+//           (summed over D) and kl = KL(q(z|x) || N(0, I)) in closed form, both batch means;
+//   elbo  = -(recon + kl);
+//   log_likelihood(x, k) = the IWAE bound with k importance samples (a lower bound on log p(x)).
+// Noise comes from the global generator, so the trainer's seed controls it.
+#include <torch/nn/modules/container/sequential.h>
+
+#include "latentkit/models/model.h"
+
+namespace latentkit {
+
+class VAE : public Model {
+ public:
+  // The approximate posterior of a batch: mu, logvar: [B, L].
+  struct Posterior {
+    torch::Tensor mu, logvar;
+  };
+
+  explicit VAE(ModelConfig config);
+
+  // x: [B, D] -> mu: [B, L]
+  torch::Tensor encode(const torch::Tensor& x, const torch::Tensor& y = {}) override;
+  // z: [B, L] -> [B, D]: Bernoulli probabilities sigmoid(logits), or the Gaussian mean.
+  torch::Tensor decode(const torch::Tensor& z, const torch::Tensor& y = {}) override;
+  // -> [n, D], decode(z) for z ~ N(0, I).
+  torch::Tensor sample(int64_t n, const torch::Tensor& y = {}) override;
+  // x: [B, D] -> {"loss", "recon", "kl", "elbo"}, with eps ~ N(0, I) drawn here.
+  LossTerms losses(const torch::Tensor& x, const torch::Tensor& y = {}) override;
+  // The same with the reparameterisation noise given. x: [B, D], eps: [B, L].
+  LossTerms losses_with_noise(const torch::Tensor& x, const torch::Tensor& eps);
+
+  bool has_log_likelihood() const override { return true; }
+  bool log_likelihood_is_bound() const override { return true; }
+  // x: [B, D] -> [B], the IWAE estimate logsumexp_i(log w_i) - log k with k >= 1 samples,
+  // drawn in chunks so memory stays bounded for large k * B. Runs without autograd.
+  torch::Tensor log_likelihood(const torch::Tensor& x, int64_t k,
+                               const torch::Tensor& y = {}) override;
+
+  // x: [B, D] -> q(z|x): the encoder's [B, 2L] output split into mu and logvar.
+  Posterior posterior(const torch::Tensor& x);
+  // q, eps: [B, L] -> z = mu + exp(logvar / 2) * eps: [B, L]
+  static torch::Tensor reparameterize(const Posterior& q, const torch::Tensor& eps);
+  // q -> [B], KL(q || N(0, I)) = -1/2 sum_L (1 + logvar - mu^2 - exp(logvar)).
+  static torch::Tensor kl_to_prior(const Posterior& q);
+  // z: [N, L] -> [N, D], the decoder's raw output: Bernoulli logits or the Gaussian mean.
+  torch::Tensor decoder_logits_or_mean(const torch::Tensor& z);
+  // x: [N, D], out: [N, D] from decoder_logits_or_mean -> [N], log p(x|z) summed over D
+  // (including the -1/2 log(2 pi) constants for the Gaussian decoder).
+  torch::Tensor log_px_given_z(const torch::Tensor& x, const torch::Tensor& out) const;
+  // Gaussian decoder: the log standard deviation, [D] when learned, else a 0-dim tensor.
+  // Undefined for the Bernoulli decoder.
+  torch::Tensor log_sigma() const;
+
+  torch::nn::Sequential& encoder() { return encoder_; }
+  torch::nn::Sequential& decoder() { return decoder_; }
+
+  // The most decoder rows (samples x batch) one IWAE chunk evaluates, and the most samples.
+  static constexpr int64_t kIwaeChunkRows = 16384;
+  static constexpr int64_t kIwaeChunkSamples = 100;
+
+ private:
+  LossTerms terms(const torch::Tensor& x, const Posterior& q, const torch::Tensor& eps);
+
+  bool bernoulli_;  // likelihood == "bernoulli", else "gaussian"
+  torch::nn::Sequential encoder_{nullptr}, decoder_{nullptr};
+  torch::Tensor log_sigma_;  // [D] parameter when config.learn_sigma (gaussian only)
+};
+
+}  // namespace latentkit

@@ -1,0 +1,135 @@
+// ModelConfig <-> JSON, and the checks that keep a bad config from reaching the model builders.
+#include "latentkit/models/model_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+#include "latentkit/error.h"
+#include "latentkit/models/model.h"
+#include "latentkit/nn/activation.h"
+
+namespace latentkit {
+namespace {
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string join(const std::vector<int64_t>& items) {
+  std::string out;
+  for (int64_t v : items) out += (out.empty() ? "" : ", ") + std::to_string(v);
+  return "{" + out + "}";
+}
+
+// Reads j[key] into `target` when present; a present value of the wrong type is the user's
+// error, reported with the field's name rather than nlohmann's generic message.
+template <typename T>
+void read_field(const nlohmann::json& j, const char* key, T& target) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return;  // missing -> keep the default
+  try {
+    target = it->get<T>();
+  } catch (const nlohmann::json::exception&) {
+    fail(key, std::string("wrong type in model config (") + it->type_name() + ")");
+  }
+}
+
+const std::vector<std::string> kFields = {
+    "kind",   "input_dim", "image_shape", "architecture", "hidden",     "conv_channels",
+    "latent_dim", "activation", "likelihood", "beta", "sigma", "learn_sigma"};
+
+}  // namespace
+
+nlohmann::json ModelConfig::to_json() const {
+  return nlohmann::json{{"kind", kind},
+                        {"input_dim", input_dim},
+                        {"image_shape", image_shape},
+                        {"architecture", architecture},
+                        {"hidden", hidden},
+                        {"conv_channels", conv_channels},
+                        {"latent_dim", latent_dim},
+                        {"activation", activation},
+                        {"likelihood", likelihood},
+                        {"beta", beta},
+                        {"sigma", sigma},
+                        {"learn_sigma", learn_sigma}};
+}
+
+// Missing fields keep their defaults (so older checkpoints stay readable); unknown fields are
+// rejected, since a misspelt key would otherwise silently build a different model.
+ModelConfig ModelConfig::from_json(const nlohmann::json& j) {
+  if (!j.is_object()) fail("model config", std::string("expected a JSON object, got ") + j.type_name());
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (std::find(kFields.begin(), kFields.end(), it.key()) == kFields.end())
+      fail(it.key(), "unknown model config field");
+  ModelConfig c;
+  read_field(j, "kind", c.kind);
+  read_field(j, "input_dim", c.input_dim);
+  read_field(j, "image_shape", c.image_shape);
+  read_field(j, "architecture", c.architecture);
+  read_field(j, "hidden", c.hidden);
+  read_field(j, "conv_channels", c.conv_channels);
+  read_field(j, "latent_dim", c.latent_dim);
+  read_field(j, "activation", c.activation);
+  read_field(j, "likelihood", c.likelihood);
+  read_field(j, "beta", c.beta);
+  read_field(j, "sigma", c.sigma);
+  read_field(j, "learn_sigma", c.learn_sigma);
+  return c;
+}
+
+void ModelConfig::validate() const {
+  const auto& catalog = model_catalog();
+  auto info = std::find_if(catalog.begin(), catalog.end(),
+                           [&](const ModelInfo& m) { return m.name == kind; });
+  if (info == catalog.end()) {
+    std::vector<std::string> names;
+    for (const auto& m : catalog) names.push_back(m.name);
+    fail("kind", "unknown model kind '" + kind + "' (expected one of: " + join(names) + ")");
+  }
+  if (input_dim < 1) fail("input_dim", "must be >= 1 (got " + std::to_string(input_dim) + ")");
+  if (latent_dim < 1) fail("latent_dim", "must be >= 1 (got " + std::to_string(latent_dim) + ")");
+  for (int64_t h : hidden)
+    if (h < 1) fail("hidden", "layer widths must be >= 1 (got " + join(hidden) + ")");
+
+  const auto& acts = activation_names();
+  if (std::find(acts.begin(), acts.end(), activation) == acts.end())
+    fail("activation", "unknown activation '" + activation + "' (expected one of: " + join(acts) + ")");
+
+  if (architecture != "mlp" && architecture != "conv")
+    fail("architecture", "unknown architecture '" + architecture + "' (expected mlp or conv)");
+
+  if (!image_shape.empty()) {
+    if (image_shape.size() != 3 ||
+        std::any_of(image_shape.begin(), image_shape.end(), [](int64_t s) { return s < 1; }))
+      fail("image_shape", "must be {C, H, W} with positive sizes (got " + join(image_shape) + ")");
+    const int64_t chw = image_shape[0] * image_shape[1] * image_shape[2];
+    if (input_dim != chw)
+      fail("input_dim", std::to_string(input_dim) + " does not match image_shape " +
+                            join(image_shape) + " (C*H*W = " + std::to_string(chw) + ")");
+  }
+  if (architecture == "conv") {
+    if (image_shape.empty()) fail("image_shape", "architecture 'conv' needs image_shape {C, H, W}");
+    if (conv_channels.size() > 16) fail("conv_channels", "at most 16 stride-2 layers");
+    for (int64_t c : conv_channels)
+      if (c < 1) fail("conv_channels", "channel counts must be >= 1 (got " + join(conv_channels) + ")");
+    const int64_t factor = int64_t{1} << conv_channels.size();
+    if (image_shape[1] % factor != 0 || image_shape[2] % factor != 0)
+      fail("image_shape", "H and W of " + join(image_shape) + " must be divisible by 2^" +
+                              std::to_string(conv_channels.size()) + " = " +
+                              std::to_string(factor) + " (one halving per conv_channels entry)");
+  }
+
+  const auto& ok = info->likelihoods;
+  if (!ok.empty() && std::find(ok.begin(), ok.end(), likelihood) == ok.end())
+    fail("likelihood", "'" + likelihood + "' is not valid for model kind '" + kind +
+                           "' (expected one of: " + join(ok) + ")");
+  if (!std::isfinite(beta) || beta < 0) fail("beta", "must be finite and >= 0");
+  if (!std::isfinite(sigma) || sigma <= 0) fail("sigma", "must be finite and > 0");
+}
+
+}  // namespace latentkit

@@ -1,0 +1,53 @@
+// The one table of model kinds: adding a kind is one line in kKinds (plus its #include).
+#include <torch/torch.h>
+
+#include <functional>
+
+#include "latentkit/error.h"
+#include "latentkit/models/autoencoder.h"
+#include "latentkit/models/model.h"
+#include "latentkit/models/vae.h"
+
+namespace latentkit {
+namespace {
+
+struct KindEntry {
+  ModelInfo info;
+  std::function<std::shared_ptr<Model>(const ModelConfig&)> build;
+};
+
+template <typename M>
+std::shared_ptr<Model> build(const ModelConfig& config) {
+  return std::make_shared<M>(config);
+}
+
+const std::vector<KindEntry>& kinds() {
+  static const std::vector<KindEntry> kKinds = {
+      {{"ae", "plain autoencoder: deterministic code, BCE or MSE reconstruction", {"bce", "mse"}},
+       build<Autoencoder>},
+      {{"vae", "variational autoencoder: Gaussian posterior, ELBO, IWAE log-likelihood",
+        {"bernoulli", "gaussian"}},
+       build<VAE>},
+  };
+  return kKinds;
+}
+
+}  // namespace
+
+const std::vector<ModelInfo>& model_catalog() {
+  static const std::vector<ModelInfo> catalog = [] {
+    std::vector<ModelInfo> out;
+    for (const auto& k : kinds()) out.push_back(k.info);
+    return out;
+  }();
+  return catalog;
+}
+
+std::shared_ptr<Model> make_model(const ModelConfig& config) {
+  config.validate();  // also rejects unknown kinds, naming the field
+  for (const auto& k : kinds())
+    if (k.info.name == config.kind) return k.build(config);
+  fail("kind", "unknown model kind '" + config.kind + "'");
+}
+
+}  // namespace latentkit

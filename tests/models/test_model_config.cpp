@@ -1,0 +1,150 @@
+// ModelConfig: JSON round trip, defaults for missing fields, and one rejection per bad field.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+
+#include "latentkit/error.h"
+#include "latentkit/models/model.h"
+#include "latentkit/models/model_config.h"
+
+namespace latentkit {
+namespace {
+
+// Expects validate() to throw an InputError whose message names `field`.
+void expect_rejected(const ModelConfig& c, const std::string& field) {
+  try {
+    c.validate();
+    ADD_FAILURE() << "expected " << field << " to be rejected";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(field + ":", 0), 0u)
+        << "message does not start with '" << field << ":': " << e.what();
+  }
+}
+
+ModelConfig conv_config() {
+  ModelConfig c;
+  c.architecture = "conv";
+  c.image_shape = {1, 28, 28};
+  c.input_dim = 784;
+  c.conv_channels = {32, 64};
+  return c;
+}
+
+TEST(ModelConfig, DefaultsAndConvAreValid) {
+  EXPECT_NO_THROW(ModelConfig{}.validate());
+  EXPECT_NO_THROW(conv_config().validate());
+  ModelConfig ae;
+  ae.kind = "ae";
+  for (const char* lik : {"bce", "mse"}) {
+    ae.likelihood = lik;
+    EXPECT_NO_THROW(ae.validate()) << lik;
+  }
+  ModelConfig vae;
+  vae.likelihood = "gaussian";
+  vae.learn_sigma = true;
+  EXPECT_NO_THROW(vae.validate());
+}
+
+TEST(ModelConfig, RejectsEachInvalidFieldByName) {
+  const std::vector<std::pair<std::string, std::function<void(ModelConfig&)>>> cases = {
+      {"kind", [](ModelConfig& c) { c.kind = "gan9000"; }},
+      {"activation", [](ModelConfig& c) { c.activation = "swish"; }},
+      {"architecture", [](ModelConfig& c) { c.architecture = "transformer"; }},
+      {"likelihood", [](ModelConfig& c) { c.likelihood = "poisson"; }},
+      {"likelihood", [](ModelConfig& c) { c.likelihood = "bce"; }},  // an ae likelihood on a vae
+      {"likelihood", [](ModelConfig& c) { c.kind = "ae"; }},         // bernoulli on an ae
+      {"latent_dim", [](ModelConfig& c) { c.latent_dim = 0; }},
+      {"input_dim", [](ModelConfig& c) { c.input_dim = 0; }},
+      {"hidden", [](ModelConfig& c) { c.hidden = {400, 0}; }},
+      {"beta", [](ModelConfig& c) { c.beta = -1; }},
+      {"sigma", [](ModelConfig& c) { c.sigma = 0; }},
+      {"image_shape", [](ModelConfig& c) { c.architecture = "conv"; c.image_shape = {}; }},
+      {"image_shape", [](ModelConfig& c) { c.image_shape = {28, 28}; }},
+  };
+  for (const auto& [field, mutate] : cases) {
+    ModelConfig c;
+    mutate(c);
+    expect_rejected(c, field);
+  }
+  const std::vector<std::pair<std::string, std::function<void(ModelConfig&)>>> conv_cases = {
+      {"image_shape", [](ModelConfig& c) { c.conv_channels = {8, 8, 8}; }},  // 28 % 8 != 0
+      {"image_shape", [](ModelConfig& c) { c.image_shape = {1, 30, 28}; c.input_dim = 840; }},
+      {"input_dim", [](ModelConfig& c) { c.input_dim = 785; }},
+      {"input_dim", [](ModelConfig& c) { c.image_shape = {3, 28, 28}; }},
+      {"conv_channels", [](ModelConfig& c) { c.conv_channels = {8, -1}; }},
+  };
+  for (const auto& [field, mutate] : conv_cases) {
+    ModelConfig c = conv_config();
+    mutate(c);
+    expect_rejected(c, field);
+  }
+}
+
+TEST(ModelConfig, JsonRoundTripsEveryField) {
+  ModelConfig c = conv_config();
+  c.kind = "ae";
+  c.hidden = {300, 100};
+  c.latent_dim = 7;
+  c.activation = "gelu";
+  c.likelihood = "mse";
+  c.beta = 0.25;
+  c.sigma = 0.3;
+  c.learn_sigma = true;
+  const ModelConfig back = ModelConfig::from_json(nlohmann::json::parse(c.to_json().dump()));
+  EXPECT_EQ(back.to_json(), c.to_json());
+  EXPECT_EQ(back.kind, "ae");
+  EXPECT_EQ(back.image_shape, (std::vector<int64_t>{1, 28, 28}));
+  EXPECT_EQ(back.hidden, (std::vector<int64_t>{300, 100}));
+  EXPECT_EQ(back.latent_dim, 7);
+  EXPECT_EQ(back.beta, 0.25);
+  EXPECT_EQ(back.sigma, 0.3);
+  EXPECT_TRUE(back.learn_sigma);
+  EXPECT_EQ(c.to_json().size(), 12u);  // every field is written
+}
+
+TEST(ModelConfig, MissingFieldsTakeDefaults) {
+  const ModelConfig d;
+  const ModelConfig c = ModelConfig::from_json(nlohmann::json{{"latent_dim", 3}});
+  EXPECT_EQ(c.latent_dim, 3);
+  nlohmann::json expected = d.to_json();
+  expected["latent_dim"] = 3;
+  EXPECT_EQ(c.to_json(), expected);
+  EXPECT_EQ(ModelConfig::from_json(nlohmann::json::object()).to_json(), d.to_json());
+}
+
+TEST(ModelConfig, FromJsonRejectsWrongTypesAndUnknownFields) {
+  try {
+    ModelConfig::from_json(nlohmann::json{{"latent_dim", "twenty"}});
+    ADD_FAILURE() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("latent_dim"), std::string::npos) << e.what();
+  }
+  try {
+    ModelConfig::from_json(nlohmann::json{{"latnet_dim", 3}});
+    ADD_FAILURE() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("latnet_dim"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(ModelConfig::from_json(nlohmann::json::array()), InputError);
+}
+
+TEST(ModelCatalog, ListsKindsWithTheirLikelihoods) {
+  const auto& cat = model_catalog();
+  ASSERT_GE(cat.size(), 2u);
+  EXPECT_EQ(cat[0].name, "ae");
+  EXPECT_EQ(cat[1].name, "vae");
+  for (const auto& m : cat) {
+    EXPECT_FALSE(m.description.empty()) << m.name;
+    ASSERT_FALSE(m.likelihoods.empty()) << m.name;
+    // The first likelihood is a valid default for the kind.
+    ModelConfig c;
+    c.kind = m.name;
+    c.likelihood = m.likelihoods.front();
+    EXPECT_NO_THROW(c.validate()) << m.name;
+  }
+}
+
+}  // namespace
+}  // namespace latentkit
