@@ -1,0 +1,59 @@
+#pragma once
+// One Trainer for every model: shuffled mini-batches, the model's own train_step (one or several
+// optimizers), test evaluation each epoch, metrics.jsonl, checkpoints (last and best), picture
+// grids, progress, and exact resumption after an interruption.
+//
+// A run directory holds:
+//   config.json                 the RunConfig (re-runnable with `train --config`)
+//   metrics.jsonl               one JSON object per epoch
+//   checkpoints/last.pt, best.pt
+//   samples.png, reconstructions.png (image data)
+#include <memory>
+#include <string>
+
+#include "latentkit/data/dataset.h"
+#include "latentkit/models/model.h"
+#include "latentkit/train/checkpoint.h"
+#include "latentkit/train/run_config.h"
+
+namespace latentkit {
+
+struct TrainerOptions {
+  bool quiet = false;     // no per-epoch lines on stdout
+  bool progress = true;   // live progress bar when stderr is a terminal
+};
+
+class Trainer {
+ public:
+  // `model` must match config.model; it and the dataset are moved to config.train.device.
+  Trainer(RunConfig config, Dataset dataset, std::shared_ptr<Model> model, std::string run_dir,
+          TrainerOptions options = {});
+
+  // Trains up to config.train.epochs, from scratch or from `resume` (a checkpoint of this run).
+  // Returns false when a stop signal interrupted training (a checkpoint was saved), true when
+  // every epoch completed.
+  bool run(const Checkpoint* resume = nullptr);
+
+  Model& model() { return *model_; }
+
+ private:
+  void build_optimizers();
+  void restore(const Checkpoint& ck);
+  Checkpoint snapshot(const torch::Tensor& permutation) const;
+  // Trains the epoch in progress from progress_.batch on; false when interrupted.
+  bool train_epoch(const torch::Tensor& permutation);
+  void finish_epoch();
+  void write_pictures();
+  void save(const std::string& name, const torch::Tensor& permutation);
+
+  RunConfig config_;
+  Dataset data_;
+  std::shared_ptr<Model> model_;
+  std::string dir_;
+  TrainerOptions options_;
+  torch::Device device_;
+  Optimizers optimizers_;
+  TrainingProgress progress_;
+};
+
+}  // namespace latentkit

@@ -1,0 +1,21 @@
+#pragma once
+// The compute environment: threads, BLAS, devices.
+#include <torch/types.h>
+
+#include <string>
+
+namespace latentkit {
+
+// Sets LibTorch's intra-op threads and, when the BLAS is OpenBLAS, its own thread count, so the
+// two pools do not oversubscribe the cores. threads = 0 chooses a default (see the .cpp).
+void configure_threads(int threads);
+
+// "OpenBLAS 0.3.21 (pthread, Haswell)" or the path of the BLAS library in use.
+std::string blas_description();
+// BLAS threads when the BLAS can tell, else -1.
+int blas_threads();
+
+// Parses --device ("cpu", "cuda", "cuda:1") and checks that it is present; throws InputError.
+torch::Device resolve_device(const std::string& name);
+
+}  // namespace latentkit

@@ -1,0 +1,255 @@
+#include "latentkit/train/trainer.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "latentkit/error.h"
+#include "latentkit/eval/evaluate.h"
+#include "latentkit/train/progress.h"
+#include "latentkit/train/stop_signal.h"
+#include "latentkit/util/atomic_file.h"
+#include "latentkit/util/rng.h"
+#include "latentkit/util/runtime.h"
+#include "latentkit/viz/image_grid.h"
+
+namespace latentkit {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Evaluation and pictures draw their randomness from seeds derived from the run's seed and the
+// epoch, so they are reproducible and leave training's random stream untouched.
+uint64_t derived_seed(uint64_t seed, int64_t epoch, uint64_t salt) {
+  return seed * 1000003ULL + static_cast<uint64_t>(epoch) * 7919ULL + salt;
+}
+
+Split to_device(const Split& s, const torch::Device& d) {
+  return Split{s.x.to(d), s.y.defined() ? s.y.to(d) : torch::Tensor()};
+}
+
+// Keeps the metrics lines of epochs 1..epochs; used when resuming, so that an epoch repeated
+// after an interruption is not recorded twice.
+void truncate_metrics(const std::string& path, int64_t epochs) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::string line, kept;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    auto j = json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j.value("epoch", int64_t{0}) <= epochs) kept += line + "\n";
+  }
+  write_file_atomic(path, kept);
+}
+
+void append_line(const std::string& path, const std::string& line) {
+  std::ofstream out(path, std::ios::app);
+  out << line << "\n";
+  if (!out) fail(path, "cannot append metrics");
+}
+
+}  // namespace
+
+Trainer::Trainer(RunConfig config, Dataset dataset, std::shared_ptr<Model> model,
+                 std::string run_dir, TrainerOptions options)
+    : config_(std::move(config)),
+      data_(std::move(dataset)),
+      model_(std::move(model)),
+      dir_(std::move(run_dir)),
+      options_(options),
+      device_(resolve_device(config_.train.device)) {
+  config_.train.validate();
+  data_.train = to_device(data_.train, device_);
+  data_.test = to_device(data_.test, device_);
+  model_->to(device_);
+  build_optimizers();
+}
+
+void Trainer::build_optimizers() {
+  optimizers_.clear();
+  for (auto& group : model_->param_groups()) {
+    auto opts = torch::optim::AdamOptions(config_.train.lr * group.lr_scale)
+                    .weight_decay(config_.train.weight_decay);
+    optimizers_[group.name] = std::make_unique<torch::optim::Adam>(group.params, opts);
+  }
+}
+
+Checkpoint Trainer::snapshot(const torch::Tensor& permutation) const {
+  Checkpoint ck;
+  ck.config = config_;
+  ck.progress = progress_;
+  ck.model = model_state(*model_);
+  ck.preprocess = data_.preprocess;
+  for (const auto& [name, opt] : optimizers_) ck.optimizers[name] = optimizer_bytes(*opt);
+  ck.rng_cpu = generator_state(torch::kCPU);
+  if (!device_.is_cpu()) ck.rng_device = generator_state(device_);
+  ck.permutation = permutation;
+  return ck;
+}
+
+void Trainer::restore(const Checkpoint& ck) {
+  const std::string source = dir_ + "/checkpoints";
+  load_model_state(*model_, ck.model, source);
+  for (auto& [name, opt] : optimizers_) {
+    auto it = ck.optimizers.find(name);
+    if (it == ck.optimizers.end()) fail(source, "no optimizer state for '" + name + "'");
+    load_optimizer_bytes(*opt, it->second, source);
+  }
+  set_generator_state(torch::kCPU, ck.rng_cpu);
+  if (!device_.is_cpu() && ck.rng_device.defined()) set_generator_state(device_, ck.rng_device);
+  progress_ = ck.progress;
+}
+
+void Trainer::save(const std::string& name, const torch::Tensor& permutation) {
+  save_checkpoint(dir_ + "/checkpoints/" + name, snapshot(permutation));
+}
+
+bool Trainer::run(const Checkpoint* resume) {
+  fs::create_directories(dir_ + "/checkpoints");
+  write_file_atomic(dir_ + "/config.json", config_.to_json().dump(2) + "\n");
+  torch::Tensor permutation;
+  if (resume) {
+    restore(*resume);
+    if (resume->permutation.defined()) permutation = resume->permutation.to(device_);
+    truncate_metrics(dir_ + "/metrics.jsonl", progress_.epoch);
+  } else {
+    std::remove((dir_ + "/metrics.jsonl").c_str());
+  }
+  StopSignal stop;
+  while (progress_.epoch < config_.train.epochs) {
+    if (!permutation.defined())
+      permutation = torch::randperm(data_.train.size(), torch::TensorOptions().dtype(torch::kLong).device(device_));
+    if (!train_epoch(permutation)) {
+      save("last.pt", permutation);
+      std::fprintf(stderr, "stopped by signal %d: checkpoint saved to %s/checkpoints/last.pt "
+                   "(continue with --resume)\n", StopSignal::signal_number(), dir_.c_str());
+      return false;
+    }
+    finish_epoch();
+    permutation = torch::Tensor();
+  }
+  return true;
+}
+
+bool Trainer::train_epoch(const torch::Tensor& permutation) {
+  const int64_t n = data_.train.size();
+  const int64_t bs = config_.train.batch_size;
+  const int64_t batches = (n + bs - 1) / bs;
+  model_->train();
+  ProgressBar bar(progress_.epoch + 1, config_.train.epochs, batches, options_.progress);
+  // Loss sums stay on the device as tensors: no host synchronisation inside the loop.
+  std::map<std::string, torch::Tensor> sums;
+  for (const auto& [name, value] : progress_.sums)
+    sums[name] = torch::full({}, value, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
+  const auto start = Clock::now();
+  const double seconds_before = progress_.seconds;
+  auto flush = [&] {
+    progress_.seconds = seconds_before + std::chrono::duration<double>(Clock::now() - start).count();
+    for (const auto& [name, sum] : sums) progress_.sums[name] = sum.item<double>();
+  };
+  for (int64_t b = progress_.batch; b < batches; ++b) {
+    if (StopSignal::requested()) {
+      bar.finish();
+      flush();
+      return false;
+    }
+    auto idx = permutation.narrow(0, b * bs, std::min(bs, n - b * bs));
+    auto x = data_.preprocess.training_view(data_.train.x.index_select(0, idx));
+    auto y = data_.train.labelled() ? data_.train.y.index_select(0, idx) : torch::Tensor();
+    LossTerms terms = model_->train_step(x, y, optimizers_);
+    for (const auto& [name, value] : terms) {
+      auto weighted = value.detach().to(torch::kFloat64) * x.size(0);
+      auto it = sums.find(name);
+      if (it == sums.end()) sums.emplace(name, weighted);
+      else it->second += weighted;
+    }
+    progress_.batch = b + 1;
+    progress_.seen += x.size(0);
+    if (bar.wants_update()) bar.update(b + 1, progress_.seen, terms.at("loss").item<double>());
+  }
+  bar.finish();
+  flush();
+  return true;
+}
+
+void Trainer::finish_epoch() {
+  const int64_t epoch = progress_.epoch + 1;
+  json train_terms;
+  for (const auto& [name, sum] : progress_.sums) train_terms[name] = sum / progress_.seen;
+  const auto eval_start = Clock::now();
+  std::map<std::string, double> test;
+  {
+    ScopedSeed seed(device_, derived_seed(config_.train.seed, epoch, 1));
+    test = mean_losses(*model_, data_.test, config_.train.eval_batch_size);
+  }
+  const double eval_seconds = std::chrono::duration<double>(Clock::now() - eval_start).count();
+  const double test_loss = test.count("loss") ? test.at("loss") : 0.0;
+  json line{{"epoch", epoch},
+            {"train", train_terms},
+            {"test", test},
+            {"seconds", progress_.seconds},
+            {"eval_seconds", eval_seconds},
+            {"samples_per_second", progress_.seen / std::max(progress_.seconds, 1e-9)}};
+  const bool best = progress_.epoch == 0 || test_loss < progress_.best_test_loss;
+  progress_.epoch = epoch;
+  progress_.batch = 0;
+  progress_.sums.clear();
+  progress_.seen = 0;
+  progress_.seconds = 0;
+  if (best) progress_.best_test_loss = test_loss;
+  save("last.pt", torch::Tensor());
+  if (best) save("best.pt", torch::Tensor());
+  append_line(dir_ + "/metrics.jsonl", line.dump());
+  write_pictures();
+  if (!options_.quiet) {
+    std::printf("epoch %lld/%lld  train loss %.4f  test loss %.4f", static_cast<long long>(epoch),
+                static_cast<long long>(config_.train.epochs),
+                train_terms.value("loss", 0.0), test_loss);
+    if (test.count("elbo")) std::printf("  test elbo %.4f", test.at("elbo"));
+    std::printf("  %.2fs  %.0f samples/s\n", line["seconds"].get<double>(),
+                line["samples_per_second"].get<double>());
+    std::fflush(stdout);
+  }
+}
+
+void Trainer::write_pictures() {
+  if (!data_.image) return;
+  const ImageShape& s = *data_.image;
+  const std::vector<int64_t> shape{s.channels, s.height, s.width};
+  const int64_t n = std::min<int64_t>(config_.train.grid_size, data_.test.size());
+  const int64_t columns = 8;
+  torch::NoGradGuard no_grad;
+  const bool was_training = model_->is_training();
+  model_->eval();
+  ScopedSeed seed(device_, derived_seed(config_.train.seed, progress_.epoch, 2));
+  // Reconstructions: rows of inputs, each followed by the row of their reconstructions.
+  auto inputs = data_.test.x.narrow(0, 0, n);
+  auto recon = model_->reconstruct(inputs, data_.test.labelled() ? data_.test.y.narrow(0, 0, n)
+                                                                : torch::Tensor());
+  const int64_t rows = (n + columns - 1) / columns;
+  auto padded = [&](const torch::Tensor& t) {
+    return torch::cat({t, torch::zeros({rows * columns - n, t.size(1)}, t.options())});
+  };
+  auto pairs = torch::stack({padded(inputs).view({rows, columns, -1}),
+                             padded(recon).view({rows, columns, -1})}, 1)
+                   .reshape({2 * rows * columns, -1});
+  // Image rows hold pixel levels once preprocessing is undone; the grid wants [0, 1].
+  auto display = [&](const torch::Tensor& x) { return data_.preprocess.invert(x.cpu()) / 255.0; };
+  write_image_grid(dir_ + "/reconstructions.png", display(pairs), shape, columns);
+  try {
+    write_image_grid(dir_ + "/samples.png", display(model_->sample(config_.train.grid_size)), shape,
+                     columns);
+  } catch (const InputError&) {
+    // Models without a prior (plain autoencoders) have no samples to show.
+  }
+  model_->train(was_training);
+}
+
+}  // namespace latentkit
