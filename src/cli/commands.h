@@ -1,0 +1,21 @@
+#pragma once
+// The latentkit subcommands; each registers itself (options and callback) on the app.
+#include <CLI/CLI.hpp>
+
+namespace latentkit::cli {
+
+// The status main() returns after a subcommand ran without error (e.g. 130 after training was
+// stopped by SIGINT and saved its checkpoint).
+int& exit_code();
+
+void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_sample_command(CLI::App& app);
+void add_reconstruct_command(CLI::App& app);
+void add_encode_command(CLI::App& app);
+void add_decode_command(CLI::App& app);
+void add_score_command(CLI::App& app);
+void add_info_command(CLI::App& app);
+void add_models_command(CLI::App& app);
+
+}  // namespace latentkit::cli

@@ -1,0 +1,118 @@
+// `latentkit encode` (latent codes) and `latentkit score` (per-sample log-likelihood and
+// reconstruction error: the anomaly-detection use).
+#include <torch/torch.h>
+
+#include <iostream>
+
+#include "commands.h"
+#include "latentkit/data/loaders.h"
+#include "latentkit/error.h"
+#include "latentkit/eval/evaluate.h"
+#include "latentkit/util/rng.h"
+#include "latentkit/util/runtime.h"
+#include "loaded_run.h"
+
+namespace latentkit::cli {
+
+namespace {
+
+struct RowsArgs {
+  std::string run;
+  std::string out;
+  std::string input;
+  std::string split = "test";
+  std::string device = "cpu";
+  int64_t k = 100;
+  int64_t batch_size = 1000;
+  uint64_t seed = 1;
+};
+
+bool is_npy(const std::string& path) {
+  return path.size() > 4 && path.substr(path.size() - 4) == ".npy";
+}
+
+void write_table(const std::string& path, std::vector<std::string> names, torch::Tensor table) {
+  if (is_npy(path)) write_npy(path, table);
+  else if (path.size() > 4 && path.substr(path.size() - 4) == ".csv") write_csv(path, names, table);
+  else fail(path, "unknown output type (use .csv or .npy)");
+}
+
+void run_encode(const RowsArgs& a) {
+  configure_threads(0);
+  LoadedRun run = open_run(a.run, a.device);
+  torch::Tensor y;
+  auto x = run.inputs(a.input, a.split, &y);
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> codes;
+  for (int64_t s = 0; s < x.size(0); s += a.batch_size) {
+    const int64_t len = std::min(a.batch_size, x.size(0) - s);
+    codes.push_back(run.model->encode(x.narrow(0, s, len),
+                                      y.defined() ? y.narrow(0, s, len) : torch::Tensor()));
+  }
+  auto z = torch::cat(codes).cpu().to(torch::kFloat32);  // [N, L]
+  std::vector<std::string> names;
+  for (int64_t j = 0; j < z.size(1); ++j) names.push_back("z" + std::to_string(j));
+  if (y.defined()) {  // labels ride along as the last column
+    z = torch::cat({z, y.cpu().to(torch::kFloat32).unsqueeze(1)}, 1);
+    names.push_back("label");
+  }
+  write_table(a.out, names, z);
+  std::cout << "encoded " << z.size(0) << " samples to " << a.out << " (" << run.model->latent_dim()
+            << " latent dimensions" << (y.defined() ? ", labels in the last column" : "") << ")\n";
+}
+
+void run_score(const RowsArgs& a) {
+  if (a.k < 1) fail("--k", "must be at least 1");
+  configure_threads(0);
+  LoadedRun run = open_run(a.run, a.device);
+  torch::Tensor y;
+  auto x = run.inputs(a.input, a.split, &y);
+  ScopedSeed seed(run.device, a.seed);
+  Scores s = score(*run.model, x, a.k, a.batch_size);
+  std::vector<std::string> names{"index"};
+  std::vector<torch::Tensor> cols{torch::arange(x.size(0), torch::kFloat32)};
+  if (y.defined()) {
+    names.push_back("label");
+    cols.push_back(y.cpu().to(torch::kFloat32));
+  }
+  if (s.log_likelihood.defined()) {
+    names.push_back("log_likelihood");
+    cols.push_back(s.log_likelihood.cpu().to(torch::kFloat32));
+  }
+  names.push_back("reconstruction_error");
+  cols.push_back(s.reconstruction_error.cpu().to(torch::kFloat32));
+  write_table(a.out, names, torch::stack(cols, 1));
+  std::cout << "scored " << x.size(0) << " samples to " << a.out
+            << (s.log_likelihood.defined() ? " (log-likelihood in nats" : " (no likelihood for this model")
+            << (run.model->log_likelihood_is_bound() ? ", IWAE bound with k=" + std::to_string(a.k) : "")
+            << "; squared reconstruction error)\n";
+}
+
+void add_rows_options(CLI::App* cmd, RowsArgs& a) {
+  cmd->add_option("--run", a.run, "Run directory or checkpoint file")->required();
+  cmd->add_option("--out", a.out, "Output file: .csv or .npy")->required();
+  cmd->add_option("--input", a.input, "IDX, CSV or .npy file of inputs (default: the run's data)");
+  cmd->add_option("--split", a.split, "test or train, when --input is not given")->capture_default_str();
+  cmd->add_option("--batch-size", a.batch_size, "Batch size")->capture_default_str();
+  cmd->add_option("--device", a.device, "cpu, cuda or cuda:N")->capture_default_str();
+}
+
+}  // namespace
+
+void add_encode_command(CLI::App& app) {
+  auto a = std::make_shared<RowsArgs>();
+  auto* cmd = app.add_subcommand("encode", "Write latent codes (means of q(z|x)) with labels to CSV or .npy");
+  add_rows_options(cmd, *a);
+  cmd->callback([a] { run_encode(*a); });
+}
+
+void add_score_command(CLI::App& app) {
+  auto a = std::make_shared<RowsArgs>();
+  auto* cmd = app.add_subcommand("score", "Per-sample log-likelihood and reconstruction error (anomaly scores)");
+  add_rows_options(cmd, *a);
+  cmd->add_option("--k", a->k, "Importance samples for the log-likelihood estimate")->capture_default_str();
+  cmd->add_option("--seed", a->seed, "Seed of the estimate's sampling")->capture_default_str();
+  cmd->callback([a] { run_score(*a); });
+}
+
+}  // namespace latentkit::cli

@@ -1,0 +1,118 @@
+// `latentkit sample`, `reconstruct` and `decode`: pictures and rows produced by a trained model.
+#include <torch/torch.h>
+
+#include <iostream>
+
+#include "commands.h"
+#include "latentkit/data/loaders.h"
+#include "latentkit/error.h"
+#include "latentkit/util/rng.h"
+#include "latentkit/util/runtime.h"
+#include "loaded_run.h"
+
+namespace latentkit::cli {
+
+namespace {
+
+struct GenerateArgs {
+  std::string run;
+  std::string out;
+  std::string input;
+  std::string split = "test";
+  std::string device = "cpu";
+  int64_t n = 64;
+  int64_t columns = 8;
+  uint64_t seed = 1;
+};
+
+void add_common(CLI::App* cmd, GenerateArgs& a) {
+  cmd->add_option("--run", a.run, "Run directory or checkpoint file")->required();
+  cmd->add_option("--out", a.out, "Output: .png grid, .csv or .npy")->required();
+  cmd->add_option("--device", a.device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--columns", a.columns, "Images per row of a PNG grid")->capture_default_str();
+}
+
+void run_sample(const GenerateArgs& a) {
+  if (a.n < 1) fail("--n", "must be at least 1");
+  configure_threads(0);
+  LoadedRun run = open_run(a.run, a.device);
+  torch::NoGradGuard no_grad;
+  ScopedSeed seed(run.device, a.seed);
+  write_rows(a.out, run.model->sample(a.n), run, a.columns);
+  std::cout << "wrote " << a.n << " samples to " << a.out << "\n";
+}
+
+void run_reconstruct(const GenerateArgs& a) {
+  if (a.n < 1) fail("--n", "must be at least 1");
+  configure_threads(0);
+  LoadedRun run = open_run(a.run, a.device);
+  torch::Tensor y;
+  auto x = run.inputs(a.input, a.split, &y);
+  const int64_t n = std::min(a.n, x.size(0));
+  x = x.narrow(0, 0, n);
+  if (y.defined()) y = y.narrow(0, 0, n);
+  torch::NoGradGuard no_grad;
+  ScopedSeed seed(run.device, a.seed);
+  auto r = run.model->reconstruct(x, y);
+  torch::Tensor rows = r;
+  if (!run.image_shape().empty()) {
+    // Rows of inputs, each followed by the row of their reconstructions.
+    const int64_t cols = a.columns, grid_rows = (n + cols - 1) / cols;
+    auto pad = [&](const torch::Tensor& t) {
+      return torch::cat({t, torch::zeros({grid_rows * cols - n, t.size(1)}, t.options())});
+    };
+    rows = torch::stack({pad(x).view({grid_rows, cols, -1}), pad(r).view({grid_rows, cols, -1})}, 1)
+               .reshape({2 * grid_rows * cols, -1});
+  }
+  write_rows(a.out, rows, run, a.columns);
+  std::cout << "wrote " << n << " inputs and reconstructions to " << a.out << "\n";
+}
+
+void run_decode(const GenerateArgs& a) {
+  if (a.input.empty()) fail("--input", "a CSV or .npy file of latent codes is required");
+  configure_threads(0);
+  LoadedRun run = open_run(a.run, a.device);
+  const bool npy = a.input.size() > 4 && a.input.substr(a.input.size() - 4) == ".npy";
+  auto z = npy ? read_npy(a.input) : read_csv(a.input);  // [N, L] (a trailing label column is dropped)
+  const int64_t L = run.model->latent_dim();
+  if (z.size(1) == L + 1) z = z.narrow(1, 0, L);
+  if (z.size(1) != L)
+    fail(a.input, "has " + std::to_string(z.size(1)) + " columns, the model's latent has " +
+                      std::to_string(L));
+  torch::NoGradGuard no_grad;
+  write_rows(a.out, run.model->decode(z.to(run.device)), run, a.columns);
+  std::cout << "decoded " << z.size(0) << " codes to " << a.out << "\n";
+}
+
+}  // namespace
+
+void add_sample_command(CLI::App& app) {
+  auto a = std::make_shared<GenerateArgs>();
+  auto* cmd = app.add_subcommand("sample", "Draw samples from a trained model's prior (PNG grid, CSV or .npy)");
+  add_common(cmd, *a);
+  cmd->add_option("--n", a->n, "Number of samples")->capture_default_str();
+  cmd->add_option("--seed", a->seed, "Random seed")->capture_default_str();
+  cmd->callback([a] { run_sample(*a); });
+}
+
+void add_reconstruct_command(CLI::App& app) {
+  auto a = std::make_shared<GenerateArgs>();
+  a->n = 32;
+  auto* cmd = app.add_subcommand("reconstruct", "Reconstruct inputs (PNG: inputs beside reconstructions)");
+  add_common(cmd, *a);
+  cmd->add_option("--input", a->input, "IDX, CSV or .npy file of inputs (default: the run's data)");
+  cmd->add_option("--split", a->split, "test or train, when --input is not given")->capture_default_str();
+  cmd->add_option("--n", a->n, "Number of inputs")->capture_default_str();
+  cmd->add_option("--seed", a->seed, "Random seed (stochastic encoders)")->capture_default_str();
+  cmd->callback([a] { run_reconstruct(*a); });
+}
+
+void add_decode_command(CLI::App& app) {
+  auto a = std::make_shared<GenerateArgs>();
+  auto* cmd = app.add_subcommand("decode", "Decode latent codes from a CSV or .npy file");
+  add_common(cmd, *a);
+  cmd->add_option("--input", a->input, "Latent codes, one per row (as written by `encode`)")->required();
+  cmd->callback([a] { run_decode(*a); });
+}
+
+}  // namespace latentkit::cli

@@ -1,0 +1,60 @@
+// latentkit: train, evaluate, sample from and inspect autoencoders and their relatives.
+#include <c10/util/Exception.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+
+#include "commands.h"
+#include "latentkit/error.h"
+
+namespace {
+
+// The first line of a message: errors are reported on one line.
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+int report(const std::string& message, int code) {
+  std::fprintf(stderr, "latentkit: error: %s\n", first_line(message).c_str());
+  return code;
+}
+
+}  // namespace
+
+int& latentkit::cli::exit_code() {
+  static int code = 0;
+  return code;
+}
+
+int main(int argc, char** argv) {
+  CLI::App app{"latentkit: autoencoders, VAEs and their relatives, trained and used from C++"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("latentkit ") + LATENTKIT_VERSION);
+  using namespace latentkit::cli;
+  add_train_command(app);
+  add_eval_command(app);
+  add_sample_command(app);
+  add_reconstruct_command(app);
+  add_encode_command(app);
+  add_decode_command(app);
+  add_score_command(app);
+  add_info_command(app);
+  add_models_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return report(std::string(e.what()) + " (see --help)", 2);
+  } catch (const latentkit::InputError& e) {
+    return report(e.what(), 2);
+  } catch (const c10::Error& e) {
+    return report(std::string("internal: ") + e.what_without_backtrace(), 1);
+  } catch (const std::exception& e) {
+    return report(std::string("internal: ") + e.what(), 1);
+  }
+  return exit_code();
+}

@@ -1,0 +1,172 @@
+// `latentkit train`: trains a model on a dataset into a run directory, or resumes one.
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "commands.h"
+#include "latentkit/data/data_config.h"
+#include "latentkit/error.h"
+#include "latentkit/train/trainer.h"
+#include "latentkit/util/rng.h"
+#include "latentkit/util/runtime.h"
+
+namespace latentkit::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TrainArgs {
+  RunConfig config;
+  std::string config_file;
+  std::string out;
+  bool resume = false;
+  bool quiet = false;
+  std::string likelihood = "auto";
+  std::string hidden;
+  std::string conv_channels;
+};
+
+std::vector<int64_t> parse_widths(const std::string& text, const std::string& flag) {
+  std::vector<int64_t> widths;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      size_t used = 0;
+      const long long w = std::stoll(item, &used);
+      if (used != item.size() || w < 1) throw std::invalid_argument(item);
+      widths.push_back(w);
+    } catch (const std::exception&) {
+      fail(flag, "'" + text + "' is not a comma-separated list of positive widths");
+    }
+  }
+  return widths;
+}
+
+// The reconstruction model that fits the data when --likelihood is left at "auto": Bernoulli /
+// BCE for data scaled into [0, 1], Gaussian / MSE otherwise.
+std::string auto_likelihood(const std::string& kind, const Dataset& data) {
+  const bool unit = data.preprocess.scaling == Scaling::Unit || data.preprocess.binarize;
+  if (kind == "ae") return unit ? "bce" : "mse";
+  return unit ? "bernoulli" : "gaussian";
+}
+
+void run_train(CLI::App& cmd, TrainArgs& a) {
+  auto given = [&](const char* flag) { return cmd.count(flag) > 0; };
+  if (a.out.empty()) fail("--out", "a run directory is required");
+  const std::string ckpt_path = a.out + "/checkpoints/last.pt";
+  std::unique_ptr<Checkpoint> resume;
+  RunConfig cfg = a.config;  // the flags' values (defaults where not given)
+  if (a.resume) {
+    resume = std::make_unique<Checkpoint>(load_checkpoint(ckpt_path));
+    RunConfig saved = resume->config;
+    // A resumed run keeps its data, model and optimisation; only these may change.
+    if (given("--epochs")) saved.train.epochs = cfg.train.epochs;
+    if (given("--threads")) saved.train.threads = cfg.train.threads;
+    if (given("--device")) saved.train.device = cfg.train.device;
+    cfg = saved;
+  } else {
+    if (!a.config_file.empty()) {
+      RunConfig base = RunConfig::load(a.config_file);
+      // Flags given on the command line win over the file.
+      if (given("--model")) base.model.kind = cfg.model.kind;
+      if (given("--data")) base.data.source = cfg.data.source;
+      if (given("--epochs")) base.train.epochs = cfg.train.epochs;
+      if (given("--batch-size")) base.train.batch_size = cfg.train.batch_size;
+      if (given("--lr")) base.train.lr = cfg.train.lr;
+      if (given("--weight-decay")) base.train.weight_decay = cfg.train.weight_decay;
+      if (given("--seed")) base.train.seed = cfg.train.seed;
+      if (given("--threads")) base.train.threads = cfg.train.threads;
+      if (given("--device")) base.train.device = cfg.train.device;
+      if (given("--latent")) base.model.latent_dim = cfg.model.latent_dim;
+      if (given("--hidden")) base.model.hidden = parse_widths(a.hidden, "--hidden");
+      if (given("--conv-channels"))
+        base.model.conv_channels = parse_widths(a.conv_channels, "--conv-channels");
+      if (given("--architecture")) base.model.architecture = cfg.model.architecture;
+      if (given("--activation")) base.model.activation = cfg.model.activation;
+      if (given("--likelihood")) base.model.likelihood = a.likelihood;
+      if (given("--beta")) base.model.beta = cfg.model.beta;
+      if (given("--sigma")) base.model.sigma = cfg.model.sigma;
+      if (given("--learn-sigma")) base.model.learn_sigma = cfg.model.learn_sigma;
+      if (given("--binarize")) base.data.binarize = cfg.data.binarize;
+      if (given("--scaling")) base.data.scaling = cfg.data.scaling;
+      if (given("--csv-header")) base.data.csv_header = cfg.data.csv_header;
+      if (given("--label-column")) base.data.label_column = cfg.data.label_column;
+      if (given("--test-fraction")) base.data.test_fraction = cfg.data.test_fraction;
+      if (given("--limit")) base.data.limit = cfg.data.limit;
+      cfg = base;
+    } else {
+      if (given("--hidden")) cfg.model.hidden = parse_widths(a.hidden, "--hidden");
+      if (given("--conv-channels"))
+        cfg.model.conv_channels = parse_widths(a.conv_channels, "--conv-channels");
+      cfg.model.likelihood = a.likelihood;
+    }
+    if (fs::exists(ckpt_path))
+      std::cerr << "latentkit: note: " << a.out << " holds a run; starting it afresh (--resume "
+                   "continues it instead)\n";
+  }
+  cfg.train.validate();
+  configure_threads(cfg.train.threads);
+  const torch::Device device = resolve_device(cfg.train.device);
+  Dataset data = load_dataset(cfg.data, resume ? &resume->preprocess : nullptr);
+  cfg.model.input_dim = data.dim();
+  cfg.model.image_shape.clear();
+  if (data.image) cfg.model.image_shape = {data.image->channels, data.image->height, data.image->width};
+  if (cfg.model.likelihood == "auto") cfg.model.likelihood = auto_likelihood(cfg.model.kind, data);
+  seed_everything(cfg.train.seed);
+  auto model = make_model(cfg.model);
+  if (!a.quiet) {
+    int64_t params = 0;
+    for (const auto& p : model->parameters()) params += p.numel();
+    std::cout << "training " << cfg.model.kind << " (" << params << " parameters) on "
+              << data.name << ": " << data.train.size() << " train, " << data.test.size()
+              << " test, " << data.dim() << " dimensions; device " << device << "; run " << a.out
+              << "\n";
+  }
+  Trainer trainer(cfg, std::move(data), model, a.out, TrainerOptions{a.quiet, !a.quiet});
+  if (!trainer.run(resume.get())) exit_code() = 130;
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto args = std::make_shared<TrainArgs>();
+  auto* cmd = app.add_subcommand("train", "Train a model into a run directory (or resume one)");
+  RunConfig& c = args->config;
+  cmd->add_option("--model", c.model.kind, "Model kind (see `latentkit models`)")->capture_default_str();
+  cmd->add_option("--data", c.data.source,
+                  "Dataset: fashion-mnist, idx:DIR, csv:FILE, npy:FILE, moons, rings, 8gaussians, "
+                  "checkerboard")->capture_default_str();
+  cmd->add_option("--out", args->out, "Run directory (config, metrics, checkpoints, pictures)")->required();
+  cmd->add_option("--config", args->config_file, "Start from a run's config.json; flags given override it");
+  cmd->add_flag("--resume", args->resume, "Continue the run in --out from its last checkpoint");
+  cmd->add_option("--epochs", c.train.epochs, "Training epochs")->capture_default_str();
+  cmd->add_option("--batch-size", c.train.batch_size, "Mini-batch size")->capture_default_str();
+  cmd->add_option("--lr", c.train.lr, "Adam learning rate")->capture_default_str();
+  cmd->add_option("--weight-decay", c.train.weight_decay, "Adam weight decay")->capture_default_str();
+  cmd->add_option("--seed", c.train.seed, "Random seed")->capture_default_str();
+  cmd->add_option("--threads", c.train.threads, "Compute threads (0: one LibTorch thread, BLAS on all cores)")->capture_default_str();
+  cmd->add_option("--device", c.train.device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--latent", c.model.latent_dim, "Latent dimension")->capture_default_str();
+  cmd->add_option("--hidden", args->hidden, "Hidden widths of the MLP encoder, e.g. 512,256 (decoder mirrors)")->default_str("400");
+  cmd->add_option("--architecture", c.model.architecture, "mlp or conv (images)")->capture_default_str();
+  cmd->add_option("--conv-channels", args->conv_channels, "Channels of the stride-2 conv layers")->default_str("32,64");
+  cmd->add_option("--activation", c.model.activation, "relu, leaky_relu, elu, tanh, sigmoid, gelu")->capture_default_str();
+  cmd->add_option("--likelihood", args->likelihood,
+                  "Reconstruction model: ae: bce|mse; vae: bernoulli|gaussian; auto picks by data")->capture_default_str();
+  cmd->add_option("--beta", c.model.beta, "Weight of the KL term (vae)")->capture_default_str();
+  cmd->add_option("--sigma", c.model.sigma, "Fixed decoder std. deviation (gaussian vae)")->capture_default_str();
+  cmd->add_flag("--learn-sigma", c.model.learn_sigma, "Learn the decoder variance (gaussian vae)");
+  cmd->add_flag("--binarize", c.data.binarize, "Dynamic binarization of training batches");
+  cmd->add_option("--scaling", c.data.scaling, "auto, none, unit or standardize")->capture_default_str();
+  cmd->add_option("--csv-header", c.data.csv_header, "auto, yes or no")->capture_default_str();
+  cmd->add_option("--label-column", c.data.label_column, "CSV/npy column holding labels (-1: none)")->capture_default_str();
+  cmd->add_option("--test-fraction", c.data.test_fraction, "Test share for data without a test split")->capture_default_str();
+  cmd->add_option("--limit", c.data.limit, "Use at most this many training samples (0: all)")->capture_default_str();
+  cmd->add_flag("--quiet", args->quiet, "No progress or per-epoch lines");
+  cmd->callback([cmd, args] { run_train(*cmd, *args); });
+}
+
+}  // namespace latentkit::cli
