@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "latentkit/error.h"
 #include "latentkit/eval/evaluate.h"
 #include "latentkit/util/atomic_file.h"
 #include "latentkit/util/rng.h"

@@ -39,6 +39,15 @@ int main(int argc, char** argv) {
   add_score_command(app);
   add_info_command(app);
   add_models_command(app);
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    std::string names;
+    for (const auto* sub : app.get_subcommands({})) {
+      known = known || sub->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) return report("unknown command '" + std::string(argv[1]) + "' (commands: " + names + ")", 2);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

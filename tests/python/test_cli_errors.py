@@ -36,7 +36,8 @@ with tempfile.TemporaryDirectory() as tmp:
     run(args.latentkit, "train", "--data", "moons", "--epochs", 1, "--limit", 500, "--hidden", 8,
         "--latent", 2, "--out", good, "--quiet")
 
-    expect_error(["train", "--bogus-flag"], "--bogus-flag")
+    expect_error(["train", "--out", p("x"), "--bogus-flag"], "--bogus-flag")
+    expect_error(["nosuchcommand"], "nosuchcommand")
     expect_error(["train", "--out", p("x"), "--epochs", "ten"], "--epochs")
     expect_error(["train", "--out", p("x"), "--model", "nosuchmodel", "--data", "moons"], "nosuchmodel")
     expect_error(["train", "--out", p("x"), "--data", "nosuchdata"], "nosuchdata")
@@ -56,6 +57,11 @@ with tempfile.TemporaryDirectory() as tmp:
     os.makedirs(p("idx"))
     with gzip.open(p("idx/train-images-idx3-ubyte.gz"), "wb") as f:
         f.write(struct.pack(">I", 0x0803) + struct.pack(">III", 10, 28, 28) + bytes(100))
+    for name in ["train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"]:
+        with open(p("idx/" + name), "wb") as f:
+            f.write(struct.pack(">II", 0x0801, 10) + bytes(10))
+    with open(p("idx/t10k-images-idx3-ubyte"), "wb") as f:
+        f.write(struct.pack(">IIII", 0x0803, 10, 28, 28) + bytes(10 * 28 * 28))
     expect_error(["train", "--out", p("x"), "--data", f"idx:{p('idx')}"], "train-images", "truncated")
 
     ckpt = os.path.join(good, "checkpoints", "last.pt")

@@ -24,11 +24,16 @@ struct DataConfig {
   uint64_t seed = 1;               // synthetic draws and the train/test split of tables
 
   nlohmann::json to_json() const;
+  // Missing fields keep their defaults; the result is validated.
   static DataConfig from_json(const nlohmann::json& j);
+  // Throws InputError naming the bad field: an unknown source (listing the valid ones), scaling
+  // or csv_header, test_fraction outside [0, 1), synthetic_size <= 0, limit < 0, ...
+  void validate() const;
 };
 
-// Loads, splits and preprocesses. Throws InputError on bad input.
-Dataset load_dataset(const DataConfig& config);
+// Loads, splits and preprocesses. Throws InputError on bad input. `fitted`, when given, is the
+// preprocessing saved with a model: it is applied instead of fitting a new one.
+Dataset load_dataset(const DataConfig& config, const Preprocessor* fitted = nullptr);
 
 // Loads a file of inputs to score or encode with an already-fitted preprocessor: an IDX images
 // file, a CSV or a .npy. Returns x in model space: [N, D]; checks D against `dim`.
