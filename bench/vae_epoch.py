@@ -30,6 +30,9 @@ import tempfile
 
 import torch
 
+# PyTorch's own start-up thread setting: what "threads 0" means on the PyTorch side.
+DEFAULT_TORCH_THREADS = torch.get_num_threads()
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reference_vae  # noqa: E402
 
@@ -118,7 +121,7 @@ def latentkit_elbo(record):
 
 
 def pytorch_epoch(data, threads, seed, batch_size, lr):
-    torch.set_num_threads(threads)
+    torch.set_num_threads(threads or DEFAULT_TORCH_THREADS)
     model, optimizer = reference_vae.make_model(seed, lr=lr)
     _, seconds = reference_vae.train_epoch(model, optimizer, data[0], batch_size)
     return seconds
@@ -192,7 +195,8 @@ def bench_quality(args, data, info):
     lk_elbo = latentkit_elbo(records[-1])
     lk_seconds = sum(float(r["seconds"]) for r in records)
     pt_records = reference_vae.train(data[0], data[1], epochs=args.epochs, seed=args.seed,
-                                     batch_size=args.batch_size, lr=args.lr, threads=threads)
+                                     batch_size=args.batch_size, lr=args.lr,
+                                     threads=threads or DEFAULT_TORCH_THREADS)
     pt_elbo = pt_records[-1]["test_elbo"]
     pt_seconds = sum(r["seconds"] for r in pt_records)
     header = ["", "final test ELBO", "train s (total)"]
@@ -216,8 +220,8 @@ def parse_threads(text):
         values = [int(t) for t in text.split(",") if t.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}")
-    if not values or any(v <= 0 for v in values):
-        raise argparse.ArgumentTypeError(f"expected positive thread counts, got {text!r}")
+    if not values or any(v < 0 for v in values):
+        raise argparse.ArgumentTypeError(f"expected thread counts >= 0, got {text!r}")
     return values
 
 
@@ -226,8 +230,10 @@ def main(argv=None):
         description="Time one VAE training epoch in latentkit and in PyTorch.")
     parser.add_argument("--latentkit", required=True, help="path to the latentkit binary")
     parser.add_argument("--repeats", type=reference_vae.positive_int, default=3)
-    parser.add_argument("--threads-list", type=parse_threads, default=[1, 2],
-                        help="comma-separated thread counts (default 1,2)")
+    parser.add_argument("--threads-list", type=parse_threads, default=[0, 1, 2],
+                        help="comma-separated thread counts; 0 is each side's own default "
+                             "(latentkit: one LibTorch thread and OpenBLAS on all cores; "
+                             "PyTorch: its start-up setting) (default 0,1,2)")
     parser.add_argument("--markdown", help="also write the table as Markdown to this file")
     parser.add_argument("--quality", action="store_true",
                         help="train both --epochs epochs and compare final test ELBOs")

@@ -48,10 +48,11 @@ void run_eval(const EvalArgs& a) {
               a.split.c_str(), static_cast<long long>(r.samples), static_cast<long long>(split.x.size(1)));
   std::printf("recon MSE   %.4f per sample (squared error summed over dimensions)\n", r.mse);
   if (!std::isnan(r.bce)) std::printf("recon BCE   %.4f nats per sample\n", r.bce);
-  for (const auto& [name, value] : r.losses) std::printf("%-11s %.4f\n", name.c_str(), value);
-  if (r.losses.count("elbo"))
-    std::printf("ELBO        %.4f nats  (%.4f bits/dim)\n", r.losses.at("elbo"),
-                -r.losses.at("elbo") / (dims * ln2));
+  for (const auto& [name, value] : r.losses) {
+    std::printf("%-11s %.4f", name.c_str(), value);
+    if (name == "elbo") std::printf(" nats  (%.4f bits/dim)", -value / (dims * ln2));
+    std::printf("\n");
+  }
   if (r.has_log_likelihood)
     std::printf("log p(x)    %s%.4f nats  (%.4f bits/dim)%s\n", r.log_likelihood_is_bound ? ">= " : "",
                 r.log_likelihood, r.bits_per_dim,

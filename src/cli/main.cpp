@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "latentkit/error.h"
+#include "latentkit/util/runtime.h"
 
 namespace {
 
@@ -26,6 +27,7 @@ int& latentkit::cli::exit_code() {
 }
 
 int main(int argc, char** argv) {
+  latentkit::keep_freed_memory();
   CLI::App app{"latentkit: autoencoders, VAEs and their relatives, trained and used from C++"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("latentkit ") + LATENTKIT_VERSION);

@@ -1,6 +1,7 @@
 #include "latentkit/util/runtime.h"
 
 #include <dlfcn.h>
+#include <malloc.h>
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
@@ -32,6 +33,13 @@ void configure_threads(int threads) {
   const int blas = threads > 0 ? threads : cores;
   at::set_num_threads(intra_op);
   if (auto set = blas_symbol<SetThreadsFn>("openblas_set_num_threads")) set(blas);
+}
+
+void keep_freed_memory() {
+  // 32 MiB is the largest mmap threshold glibc accepts; blocks below it come from the heap, and
+  // the trim threshold keeps the heap's freed top instead of giving it back after every batch.
+  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
 std::string blas_description() {

@@ -58,7 +58,7 @@ class VAE : public Model {
   torch::nn::Sequential& decoder() { return decoder_; }
 
   // The most decoder rows (samples x batch) one IWAE chunk evaluates, and the most samples.
-  static constexpr int64_t kIwaeChunkRows = 16384;
+  static constexpr int64_t kIwaeChunkRows = 4096;
   static constexpr int64_t kIwaeChunkSamples = 100;
 
  private:

@@ -10,6 +10,11 @@ namespace latentkit {
 // two pools do not oversubscribe the cores. threads = 0 chooses a default (see the .cpp).
 void configure_threads(int threads);
 
+// Keeps freed tensor memory in the process instead of returning it to the system: large tensors
+// are otherwise mapped and unmapped on every use, and the fresh pages' faults cost more than the
+// arithmetic (e.g. the IWAE estimate's chunks). Call once at start-up.
+void keep_freed_memory();
+
 // "OpenBLAS 0.3.21 (pthread, Haswell)" or the path of the BLAS library in use.
 std::string blas_description();
 // BLAS threads when the BLAS can tell, else -1.
