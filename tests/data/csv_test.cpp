@@ -10,40 +10,13 @@
 
 #include "latentkit/data/loaders.h"
 #include "latentkit/error.h"
+#include "test_files.h"
 
 using latentkit::read_csv;
 
 namespace {
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/latentkit_csv_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& bytes) const {
-    const std::string p = (path / name).string();
-    std::ofstream(p, std::ios::binary) << bytes;
-    return p;
-  }
-};
-
-#define EXPECT_INPUT_ERROR(statement, path, phrase)                         \
-  do {                                                                      \
-    std::string msg_;                                                       \
-    EXPECT_THROW(                                                           \
-        try { statement; } catch (const latentkit::InputError& e_) {        \
-          msg_ = e_.what();                                                 \
-          throw;                                                            \
-        },                                                                  \
-        latentkit::InputError);                                             \
-    EXPECT_NE(msg_.find(path), std::string::npos) << "message: " << msg_;   \
-    EXPECT_NE(msg_.find(phrase), std::string::npos) << "message: " << msg_; \
-  } while (0)
+using latentkit::testing::TempDir;
 
 void expect_values(const torch::Tensor& t, const std::vector<std::vector<float>>& rows) {
   ASSERT_EQ(t.scalar_type(), torch::kFloat32);
@@ -125,13 +98,13 @@ TEST(ReadCsv, RejectsUnknownHeaderModeAndMissingFile) {
   TempDir dir;
   const auto p = dir.write("a.csv", "1\n");
   EXPECT_INPUT_ERROR(read_csv(p, "maybe"), p, "unknown CSV header mode 'maybe'");
-  const std::string absent = (dir.path / "absent.csv").string();
+  const std::string absent = (dir.path() / "absent.csv").string();
   EXPECT_INPUT_ERROR(read_csv(absent), absent, "no such file");
 }
 
 TEST(WriteCsv, WritesHeaderAndNineDigitValues) {
   TempDir dir;
-  const std::string p = (dir.path / "out.csv").string();
+  const std::string p = (dir.path() / "out.csv").string();
   const float values[] = {1.0f, 0.1f, -2.5f, 1e-10f};
   latentkit::write_csv(p, {"a", "b,c"}, torch::from_blob((void*)values, {2, 2}, torch::kFloat32));
   std::ifstream in(p);

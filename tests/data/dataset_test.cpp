@@ -13,48 +13,14 @@
 
 #include "latentkit/data/data_config.h"
 #include "latentkit/error.h"
+#include "test_files.h"
 
 using latentkit::DataConfig;
 using latentkit::load_dataset;
 
 namespace {
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/latentkit_dataset_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& bytes) const {
-    const std::string p = (path / name).string();
-    std::ofstream(p, std::ios::binary) << bytes;
-    return p;
-  }
-  std::string write_gz(const std::string& name, const std::string& bytes) const {
-    const std::string p = (path / name).string();
-    gzFile f = gzopen(p.c_str(), "wb");
-    gzwrite(f, bytes.data(), unsigned(bytes.size()));
-    gzclose(f);
-    return p;
-  }
-};
-
-#define EXPECT_INPUT_ERROR(statement, path, phrase)                         \
-  do {                                                                      \
-    std::string msg_;                                                       \
-    EXPECT_THROW(                                                           \
-        try { statement; } catch (const latentkit::InputError& e_) {        \
-          msg_ = e_.what();                                                 \
-          throw;                                                            \
-        },                                                                  \
-        latentkit::InputError);                                             \
-    EXPECT_NE(msg_.find(path), std::string::npos) << "message: " << msg_;   \
-    EXPECT_NE(msg_.find(phrase), std::string::npos) << "message: " << msg_; \
-  } while (0)
+using latentkit::testing::TempDir;
 
 // An IDX ubyte images file: n images of 2x3 pixels, pixel k of image i = 40 * i + k.
 std::string images_idx(int n) {
@@ -91,7 +57,7 @@ DataConfig config(const std::string& source) {
 TEST(LoadDataset, IdxDirectoryPlainAndGzip) {
   TempDir dir;
   write_idx_dir(dir);
-  const auto d = load_dataset(config("idx:" + dir.path.string()));
+  const auto d = load_dataset(config("idx:" + dir.path().string()));
   ASSERT_EQ(d.train.x.sizes(), (std::vector<int64_t>{3, 6}));
   ASSERT_EQ(d.test.x.sizes(), (std::vector<int64_t>{2, 6}));
   ASSERT_TRUE(d.image.has_value());
@@ -114,16 +80,16 @@ TEST(LoadDataset, IdxDirectoryPlainAndGzip) {
 TEST(LoadDataset, IdxCountMismatchNamesTheLabelFile) {
   TempDir dir;
   write_idx_dir(dir, 2);
-  const std::string labels = (dir.path / "train-labels-idx1-ubyte").string();
-  EXPECT_INPUT_ERROR(load_dataset(config("idx:" + dir.path.string())), labels, "has 2 labels but");
+  const std::string labels = (dir.path() / "train-labels-idx1-ubyte").string();
+  EXPECT_INPUT_ERROR(load_dataset(config("idx:" + dir.path().string())), labels, "has 2 labels but");
 }
 
 TEST(LoadDataset, IdxMissingFileNamesThePath) {
   TempDir dir;
   write_idx_dir(dir);
-  std::filesystem::remove(dir.path / "t10k-images-idx3-ubyte");
-  EXPECT_INPUT_ERROR(load_dataset(config("idx:" + dir.path.string())),
-                     (dir.path / "t10k-images-idx3-ubyte").string(), "no such file");
+  std::filesystem::remove(dir.path() / "t10k-images-idx3-ubyte");
+  EXPECT_INPUT_ERROR(load_dataset(config("idx:" + dir.path().string())),
+                     (dir.path() / "t10k-images-idx3-ubyte").string(), "no such file");
 }
 
 TEST(LoadDataset, CsvWithLabelColumnSplitsBySeed) {

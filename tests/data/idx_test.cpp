@@ -9,47 +9,13 @@
 
 #include "latentkit/data/loaders.h"
 #include "latentkit/error.h"
+#include "test_files.h"
 
 using latentkit::read_idx;
 
 namespace {
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/latentkit_idx_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& bytes) const {
-    const std::string p = (path / name).string();
-    std::ofstream(p, std::ios::binary) << bytes;
-    return p;
-  }
-  std::string write_gz(const std::string& name, const std::string& bytes) const {
-    const std::string p = (path / name).string();
-    gzFile f = gzopen(p.c_str(), "wb");
-    gzwrite(f, bytes.data(), unsigned(bytes.size()));
-    gzclose(f);
-    return p;
-  }
-};
-
-#define EXPECT_INPUT_ERROR(statement, path, phrase)                         \
-  do {                                                                      \
-    std::string msg_;                                                       \
-    EXPECT_THROW(                                                           \
-        try { statement; } catch (const latentkit::InputError& e_) {        \
-          msg_ = e_.what();                                                 \
-          throw;                                                            \
-        },                                                                  \
-        latentkit::InputError);                                             \
-    EXPECT_NE(msg_.find(path), std::string::npos) << "message: " << msg_;   \
-    EXPECT_NE(msg_.find(phrase), std::string::npos) << "message: " << msg_; \
-  } while (0)
+using latentkit::testing::TempDir;
 
 std::string bytes(std::initializer_list<int> values) {
   std::string s;
@@ -193,6 +159,6 @@ TEST(ReadIdx, RejectsNaNAndInfInFloatFiles) {
 
 TEST(ReadIdx, RejectsMissingFile) {
   TempDir dir;
-  const std::string p = (dir.path / "absent").string();
+  const std::string p = (dir.path() / "absent").string();
   EXPECT_INPUT_ERROR(read_idx(p), p, "no such file");
 }

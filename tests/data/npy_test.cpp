@@ -11,40 +11,13 @@
 
 #include "latentkit/data/loaders.h"
 #include "latentkit/error.h"
+#include "test_files.h"
 
 using latentkit::read_npy;
 
 namespace {
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/latentkit_npy_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& bytes) const {
-    const std::string p = (path / name).string();
-    std::ofstream(p, std::ios::binary) << bytes;
-    return p;
-  }
-};
-
-#define EXPECT_INPUT_ERROR(statement, path, phrase)                         \
-  do {                                                                      \
-    std::string msg_;                                                       \
-    EXPECT_THROW(                                                           \
-        try { statement; } catch (const latentkit::InputError& e_) {        \
-          msg_ = e_.what();                                                 \
-          throw;                                                            \
-        },                                                                  \
-        latentkit::InputError);                                             \
-    EXPECT_NE(msg_.find(path), std::string::npos) << "message: " << msg_;   \
-    EXPECT_NE(msg_.find(phrase), std::string::npos) << "message: " << msg_; \
-  } while (0)
+using latentkit::testing::TempDir;
 
 // A .npy file: magic, version, little-endian header length, the dict padded with spaces to a
 // 64-byte boundary and ended by '\n', then the data.
@@ -174,7 +147,7 @@ TEST(ReadNpy, RejectsNaNAndInf) {
 
 TEST(WriteNpy, ExactBytesVersion1Aligned) {
   TempDir dir;
-  const std::string p = (dir.path / "out.npy").string();
+  const std::string p = (dir.path() / "out.npy").string();
   const float values[] = {1, -2, 0.5f, 3, 4, 5};
   latentkit::write_npy(p, torch::from_blob((void*)values, {2, 3}, torch::kFloat32));
   std::ifstream in(p, std::ios::binary);
