@@ -68,7 +68,7 @@ void run_score(const RowsArgs& a) {
   torch::Tensor y;
   auto x = run.inputs(a.input, a.split, &y);
   ScopedSeed seed(run.device, a.seed);
-  Scores s = score(*run.model, x, a.k, a.batch_size);
+  Scores s = score(*run.model, x, a.k, a.batch_size, y);
   std::vector<std::string> names{"index"};
   std::vector<torch::Tensor> cols{torch::arange(x.size(0), torch::kFloat32)};
   if (y.defined()) {

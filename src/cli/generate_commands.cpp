@@ -23,6 +23,8 @@ struct GenerateArgs {
   int64_t n = 64;
   int64_t columns = 8;
   uint64_t seed = 1;
+  int64_t label = 0;
+  bool has_label = false;  // --label given (sample, conditional models)
 };
 
 void add_common(CLI::App* cmd, GenerateArgs& a) {
@@ -36,10 +38,21 @@ void run_sample(const GenerateArgs& a) {
   if (a.n < 1) fail("--n", "must be at least 1");
   configure_threads(0);
   LoadedRun run = open_run(a.run, a.device);
+  torch::Tensor y;  // [n] labels for conditional models; undefined: the model's own choice
+  if (a.has_label) {
+    const ModelConfig& mc = run.model->config();
+    if (!mc.conditional())
+      fail("--label", "model kind '" + mc.kind + "' is not conditional on labels");
+    if (a.label < 0 || a.label >= mc.num_classes)
+      fail("--label", std::to_string(a.label) + " is outside [0, " +
+                          std::to_string(mc.num_classes) + ")");
+    y = torch::full({a.n}, a.label, torch::TensorOptions().dtype(torch::kLong).device(run.device));
+  }
   torch::NoGradGuard no_grad;
   ScopedSeed seed(run.device, a.seed);
-  write_rows(a.out, run.model->sample(a.n), run, a.columns);
-  std::cout << "wrote " << a.n << " samples to " << a.out << "\n";
+  write_rows(a.out, run.model->sample(a.n, y), run, a.columns);
+  std::cout << "wrote " << a.n << " samples" << (a.has_label ? " of label " + std::to_string(a.label) : "")
+            << " to " << a.out << "\n";
 }
 
 void run_reconstruct(const GenerateArgs& a) {
@@ -75,12 +88,16 @@ void run_decode(const GenerateArgs& a) {
   const bool npy = a.input.size() > 4 && a.input.substr(a.input.size() - 4) == ".npy";
   auto z = npy ? read_npy(a.input) : read_csv(a.input);  // [N, L] (a trailing label column is dropped)
   const int64_t L = run.model->latent_dim();
-  if (z.size(1) == L + 1) z = z.narrow(1, 0, L);
+  torch::Tensor y;  // conditional models decode with the label column `encode` writes
+  if (z.size(1) == L + 1) {
+    if (run.model->config().conditional()) y = z.select(1, L).round().to(torch::kLong).to(run.device);
+    z = z.narrow(1, 0, L);
+  }
   if (z.size(1) != L)
     fail(a.input, "has " + std::to_string(z.size(1)) + " columns, the model's latent has " +
                       std::to_string(L));
   torch::NoGradGuard no_grad;
-  write_rows(a.out, run.model->decode(z.to(run.device)), run, a.columns);
+  write_rows(a.out, run.model->decode(z.to(run.device), y), run, a.columns);
   std::cout << "decoded " << z.size(0) << " codes to " << a.out << "\n";
 }
 
@@ -92,7 +109,12 @@ void add_sample_command(CLI::App& app) {
   add_common(cmd, *a);
   cmd->add_option("--n", a->n, "Number of samples")->capture_default_str();
   cmd->add_option("--seed", a->seed, "Random seed")->capture_default_str();
-  cmd->callback([a] { run_sample(*a); });
+  auto* label = cmd->add_option("--label", a->label,
+                                "Class to sample (conditional models, e.g. cvae; default: uniform)");
+  cmd->callback([a, label] {
+    a->has_label = label->count() > 0;
+    run_sample(*a);
+  });
 }
 
 void add_reconstruct_command(CLI::App& app) {

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "latentkit/data/data_config.h"
 #include "latentkit/error.h"
+#include "latentkit/models/corruption.h"
 #include "latentkit/train/trainer.h"
 #include "latentkit/util/rng.h"
 #include "latentkit/util/runtime.h"
@@ -26,6 +27,7 @@ struct TrainArgs {
   std::string likelihood = "auto";
   std::string hidden;
   std::string conv_channels;
+  std::string noise;  // --noise KIND:LEVEL
 };
 
 std::vector<int64_t> parse_widths(const std::string& text, const std::string& flag) {
@@ -49,7 +51,7 @@ std::vector<int64_t> parse_widths(const std::string& text, const std::string& fl
 // BCE for data scaled into [0, 1], Gaussian / MSE otherwise.
 std::string auto_likelihood(const std::string& kind, const Dataset& data) {
   const bool unit = data.preprocess.scaling == Scaling::Unit || data.preprocess.binarize;
-  if (kind == "ae") return unit ? "bce" : "mse";
+  if (kind == "ae" || kind == "dae" || kind == "dropout-ae") return unit ? "bce" : "mse";
   return unit ? "bernoulli" : "gaussian";
 }
 
@@ -90,6 +92,14 @@ void run_train(CLI::App& cmd, TrainArgs& a) {
       if (given("--beta")) base.model.beta = cfg.model.beta;
       if (given("--sigma")) base.model.sigma = cfg.model.sigma;
       if (given("--learn-sigma")) base.model.learn_sigma = cfg.model.learn_sigma;
+      if (given("--kl-warmup")) base.model.kl_warmup_epochs = cfg.model.kl_warmup_epochs;
+      if (given("--iwae-k")) base.model.iwae_k = cfg.model.iwae_k;
+      if (given("--noise")) {
+        const NoiseSpec noise = parse_noise(a.noise, "--noise");
+        base.model.noise = noise.kind;
+        base.model.noise_level = noise.level;
+      }
+      if (given("--dropout")) base.model.dropout = cfg.model.dropout;
       if (given("--binarize")) base.data.binarize = cfg.data.binarize;
       if (given("--scaling")) base.data.scaling = cfg.data.scaling;
       if (given("--csv-header")) base.data.csv_header = cfg.data.csv_header;
@@ -102,6 +112,11 @@ void run_train(CLI::App& cmd, TrainArgs& a) {
       if (given("--conv-channels"))
         cfg.model.conv_channels = parse_widths(a.conv_channels, "--conv-channels");
       cfg.model.likelihood = a.likelihood;
+      if (given("--noise")) {
+        const NoiseSpec noise = parse_noise(a.noise, "--noise");
+        cfg.model.noise = noise.kind;
+        cfg.model.noise_level = noise.level;
+      }
     }
     if (fs::exists(ckpt_path))
       std::cerr << "latentkit: note: " << a.out << " holds a run; starting it afresh (--resume "
@@ -115,6 +130,11 @@ void run_train(CLI::App& cmd, TrainArgs& a) {
   cfg.model.image_shape.clear();
   if (data.image) cfg.model.image_shape = {data.image->channels, data.image->height, data.image->width};
   if (cfg.model.likelihood == "auto") cfg.model.likelihood = auto_likelihood(cfg.model.kind, data);
+  if (cfg.model.conditional()) {  // labels 0..C-1 condition the model: C from the data
+    if (!data.train.labelled())
+      fail(cfg.data.source, "has no labels; model kind '" + cfg.model.kind + "' needs them");
+    cfg.model.num_classes = data.num_classes();
+  }
   seed_everything(cfg.train.seed);
   auto model = make_model(cfg.model);
   if (!a.quiet) {
@@ -159,6 +179,15 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--beta", c.model.beta, "Weight of the KL term (vae)")->capture_default_str();
   cmd->add_option("--sigma", c.model.sigma, "Fixed decoder std. deviation (gaussian vae)")->capture_default_str();
   cmd->add_flag("--learn-sigma", c.model.learn_sigma, "Learn the decoder variance (gaussian vae)");
+  cmd->add_option("--kl-warmup", c.model.kl_warmup_epochs,
+                  "Epochs over which the KL weight rises linearly from 0 to beta (vae, cvae; 0: off)")
+      ->capture_default_str();
+  cmd->add_option("--iwae-k", c.model.iwae_k, "Importance samples of the training bound (iwae)")
+      ->capture_default_str();
+  cmd->add_option("--noise", args->noise,
+                  "Input corruption KIND:LEVEL (dae): gaussian:STD, mask:FRACTION, salt-pepper:FRACTION")
+      ->default_str("gaussian:0.3");
+  cmd->add_option("--dropout", c.model.dropout, "Dropout rate after hidden activations (dropout-ae)")->capture_default_str();
   cmd->add_flag("--binarize", c.data.binarize, "Dynamic binarization of training batches");
   cmd->add_option("--scaling", c.data.scaling, "auto, none, unit or standardize")->capture_default_str();
   cmd->add_option("--csv-header", c.data.csv_header, "auto, yes or no")->capture_default_str();

@@ -73,20 +73,21 @@ EvalReport evaluate(Model& model, const Split& split, int64_t k, int64_t batch_s
     report.has_log_likelihood = true;
     report.log_likelihood_is_bound = model.log_likelihood_is_bound();
     report.k = k;
-    auto ll = score(model, split.x, k, batch_size).log_likelihood;
+    auto ll = score(model, split.x, k, batch_size, split.y).log_likelihood;
     report.log_likelihood = ll.to(torch::kFloat64).mean().item<double>();
     report.bits_per_dim = -report.log_likelihood / (split.x.size(1) * std::log(2.0));
   }
   return report;
 }
 
-Scores score(Model& model, const torch::Tensor& x, int64_t k, int64_t batch_size) {
+Scores score(Model& model, const torch::Tensor& x, int64_t k, int64_t batch_size,
+             const torch::Tensor& y) {
   torch::NoGradGuard no_grad;
   EvalMode eval_mode(model);
   std::vector<torch::Tensor> ll, err;
-  for_each_batch(x, torch::Tensor(), batch_size, [&](const torch::Tensor& xb, const torch::Tensor&) {
-    if (model.has_log_likelihood()) ll.push_back(model.log_likelihood(xb, k));
-    err.push_back(model.reconstruction_error(xb));
+  for_each_batch(x, y, batch_size, [&](const torch::Tensor& xb, const torch::Tensor& yb) {
+    if (model.has_log_likelihood()) ll.push_back(model.log_likelihood(xb, k, yb));
+    err.push_back(model.reconstruction_error(xb, yb));
   });
   Scores s;
   if (!ll.empty()) s.log_likelihood = torch::cat(ll);

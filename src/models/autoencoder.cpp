@@ -9,10 +9,12 @@ namespace latentkit {
 
 namespace F = torch::nn::functional;
 
-Autoencoder::Autoencoder(ModelConfig config)
+Autoencoder::Autoencoder(ModelConfig config) : Autoencoder(std::move(config), 0.0) {}
+
+Autoencoder::Autoencoder(ModelConfig config, double dropout)
     : Model(std::move(config)), bce_(config_.likelihood == "bce") {
-  encoder_ = register_module("encoder", make_encoder(config_, config_.latent_dim));
-  decoder_ = register_module("decoder", make_decoder(config_, config_.latent_dim));
+  encoder_ = register_module("encoder", make_encoder(config_, config_.latent_dim, dropout));
+  decoder_ = register_module("decoder", make_decoder(config_, config_.latent_dim, dropout));
 }
 
 // x: [B, D] -> z: [B, L]
@@ -40,7 +42,13 @@ torch::Tensor Autoencoder::recon_loss(const torch::Tensor& x, const torch::Tenso
 
 // x: [B, D] -> scalar terms.
 LossTerms Autoencoder::losses(const torch::Tensor& x, const torch::Tensor& y) {
-  auto out = decoder_output(encode(x, y));  // [B, D]
+  return losses_from(x, x, y);
+}
+
+// input, target: [B, D] -> scalar terms of reconstructing target from input.
+LossTerms Autoencoder::losses_from(const torch::Tensor& input, const torch::Tensor& x,
+                                   const torch::Tensor& y) {
+  auto out = decoder_output(encode(input, y));  // [B, D]
   auto recon = recon_loss(x, out).mean();
   auto xhat = bce_ ? torch::sigmoid(out.detach()) : out.detach();
   auto mse = (xhat - x).pow(2).sum(1).mean();

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "latentkit/error.h"
+#include "latentkit/models/corruption.h"
 #include "latentkit/models/model.h"
 #include "latentkit/nn/activation.h"
 
@@ -40,7 +41,8 @@ void read_field(const nlohmann::json& j, const char* key, T& target) {
 
 const std::vector<std::string> kFields = {
     "kind",   "input_dim", "image_shape", "architecture", "hidden",     "conv_channels",
-    "latent_dim", "activation", "likelihood", "beta", "sigma", "learn_sigma"};
+    "latent_dim", "activation", "likelihood", "beta", "sigma", "learn_sigma",
+    "kl_warmup_epochs", "iwae_k", "num_classes", "noise", "noise_level", "dropout"};
 
 }  // namespace
 
@@ -56,7 +58,13 @@ nlohmann::json ModelConfig::to_json() const {
                         {"likelihood", likelihood},
                         {"beta", beta},
                         {"sigma", sigma},
-                        {"learn_sigma", learn_sigma}};
+                        {"learn_sigma", learn_sigma},
+                        {"kl_warmup_epochs", kl_warmup_epochs},
+                        {"iwae_k", iwae_k},
+                        {"num_classes", num_classes},
+                        {"noise", noise},
+                        {"noise_level", noise_level},
+                        {"dropout", dropout}};
 }
 
 // Missing fields keep their defaults (so older checkpoints stay readable); unknown fields are
@@ -79,6 +87,12 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j) {
   read_field(j, "beta", c.beta);
   read_field(j, "sigma", c.sigma);
   read_field(j, "learn_sigma", c.learn_sigma);
+  read_field(j, "kl_warmup_epochs", c.kl_warmup_epochs);
+  read_field(j, "iwae_k", c.iwae_k);
+  read_field(j, "num_classes", c.num_classes);
+  read_field(j, "noise", c.noise);
+  read_field(j, "noise_level", c.noise_level);
+  read_field(j, "dropout", c.dropout);
   return c;
 }
 
@@ -130,6 +144,18 @@ void ModelConfig::validate() const {
                            "' (expected one of: " + join(ok) + ")");
   if (!std::isfinite(beta) || beta < 0) fail("beta", "must be finite and >= 0");
   if (!std::isfinite(sigma) || sigma <= 0) fail("sigma", "must be finite and > 0");
+  check_noise(noise, noise_level, "noise", "noise_level");
+  if (!(dropout >= 0 && dropout < 1)) fail("dropout", "must be in [0, 1)");
+  if (kl_warmup_epochs < 0)
+    fail("kl_warmup_epochs", "must be >= 0 (got " + std::to_string(kl_warmup_epochs) + ")");
+  if (iwae_k < 1) fail("iwae_k", "must be >= 1 (got " + std::to_string(iwae_k) + ")");
+  if (num_classes < 0) fail("num_classes", "must be >= 0 (got " + std::to_string(num_classes) + ")");
+  if (conditional()) {
+    if (num_classes < 1)
+      fail("num_classes", "model kind '" + kind + "' needs labelled data (num_classes >= 1)");
+    if (architecture != "mlp")
+      fail("architecture", "model kind '" + kind + "' supports only 'mlp'");
+  }
 }
 
 }  // namespace latentkit

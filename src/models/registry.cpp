@@ -5,6 +5,10 @@
 
 #include "latentkit/error.h"
 #include "latentkit/models/autoencoder.h"
+#include "latentkit/models/cvae.h"
+#include "latentkit/models/dae.h"
+#include "latentkit/models/dropout_ae.h"
+#include "latentkit/models/iwae.h"
 #include "latentkit/models/model.h"
 #include "latentkit/models/vae.h"
 
@@ -28,6 +32,16 @@ const std::vector<KindEntry>& kinds() {
       {{"vae", "variational autoencoder: Gaussian posterior, ELBO, IWAE log-likelihood",
         {"bernoulli", "gaussian"}},
        build<VAE>},
+      {{"dae", "denoising autoencoder: reconstructs clean x from corrupted x (--noise)", {"bce", "mse"}},
+       build<DenoisingAutoencoder>},
+      {{"dropout-ae", "autoencoder with dropout after hidden activations (--dropout)", {"bce", "mse"}},
+       build<DropoutAutoencoder>},
+      {{"iwae", "importance-weighted autoencoder: a VAE trained on the k-sample bound (--iwae-k)",
+        {"bernoulli", "gaussian"}},
+       build<IWAE>},
+      {{"cvae", "conditional VAE: encoder and decoder see the one-hot label (sample --label)",
+        {"bernoulli", "gaussian"}},
+       build<CVAE>},
   };
   return kKinds;
 }

@@ -18,25 +18,36 @@ namespace {
 const double kLog2Pi = std::log(2.0 * M_PI);
 }
 
-VAE::VAE(ModelConfig config)
+VAE::VAE(ModelConfig config) : VAE(std::move(config), 0, 0) {}
+
+VAE::VAE(ModelConfig config, int64_t encoder_extra, int64_t decoder_extra)
     : Model(std::move(config)), bernoulli_(config_.likelihood == "bernoulli") {
-  // The encoder emits mu and logvar side by side: [B, 2L].
-  encoder_ = register_module("encoder", make_encoder(config_, 2 * config_.latent_dim));
-  decoder_ = register_module("decoder", make_decoder(config_, config_.latent_dim));
+  // The encoder emits mu and logvar side by side: [B, 2L]. Extra (conditioning) columns widen
+  // the first layer of the MLP encoder and decoder.
+  ModelConfig enc = config_;
+  enc.input_dim += encoder_extra;
+  encoder_ = register_module("encoder", make_encoder(enc, 2 * config_.latent_dim));
+  decoder_ = register_module("decoder",
+                             make_decoder(config_, config_.latent_dim + decoder_extra));
   if (!bernoulli_ && config_.learn_sigma)
     log_sigma_ = register_parameter(
         "log_sigma", torch::full({config_.input_dim}, std::log(config_.sigma)));
 }
 
 // x: [B, D] -> mu, logvar: [B, L]
-VAE::Posterior VAE::posterior(const torch::Tensor& x) {
-  auto h = encoder_->forward(x).chunk(2, /*dim=*/1);
+VAE::Posterior VAE::posterior(const torch::Tensor& x, const torch::Tensor& y) {
+  // Labels are per row here (only the decoder's IWAE chunks tile them over samples).
+  if (y.defined() && (y.dim() != 1 || y.size(0) != x.size(0)))
+    fail("labels", "expected " + std::to_string(x.size(0)) + " labels, got shape " +
+                       c10::str(y.sizes()));
+  auto c = conditioning(y, x.size(0));
+  auto h = encoder_->forward(c.defined() ? torch::cat({x, c}, 1) : x).chunk(2, /*dim=*/1);
   return {h[0], h[1]};
 }
 
 // x: [B, D] -> [B, L]
 torch::Tensor VAE::encode(const torch::Tensor& x, const torch::Tensor& y) {
-  return posterior(x).mu;
+  return posterior(x, y).mu;
 }
 
 // q, eps: [B, L] -> z: [B, L]. Writing z as a function of (mu, logvar) lets gradients flow
@@ -51,11 +62,14 @@ torch::Tensor VAE::kl_to_prior(const Posterior& q) {
 }
 
 // z: [N, L] -> [N, D]
-torch::Tensor VAE::decoder_logits_or_mean(const torch::Tensor& z) { return decoder_->forward(z); }
+torch::Tensor VAE::decoder_logits_or_mean(const torch::Tensor& z, const torch::Tensor& y) {
+  auto c = conditioning(y, z.size(0));
+  return decoder_->forward(c.defined() ? torch::cat({z, c}, 1) : z);
+}
 
 // z: [B, L] -> [B, D]
 torch::Tensor VAE::decode(const torch::Tensor& z, const torch::Tensor& y) {
-  auto out = decoder_logits_or_mean(z);
+  auto out = decoder_logits_or_mean(z, y);
   return bernoulli_ ? torch::sigmoid(out) : out;
 }
 
@@ -83,63 +97,72 @@ torch::Tensor VAE::log_px_given_z(const torch::Tensor& x, const torch::Tensor& o
   return -(0.5 * (x - out).pow(2).sum(1) / (s * s)) - d * (0.5 * kLog2Pi + std::log(s));
 }
 
+double VAE::kl_weight() const {
+  if (config_.kl_warmup_epochs <= 0) return config_.beta;
+  return config_.beta * std::min(1.0, epochs_done_ / static_cast<double>(config_.kl_warmup_epochs));
+}
+
 // x: [B, D], q: [B, L] each, eps: [B, L] -> scalar terms.
-LossTerms VAE::terms(const torch::Tensor& x, const Posterior& q, const torch::Tensor& eps) {
-  auto out = decoder_logits_or_mean(reparameterize(q, eps));  // [B, D]
+LossTerms VAE::terms(const torch::Tensor& x, const Posterior& q, const torch::Tensor& eps,
+                     const torch::Tensor& y) {
+  auto out = decoder_logits_or_mean(reparameterize(q, eps), y);  // [B, D]
   auto recon = -log_px_given_z(x, out).mean();
   auto kl = kl_to_prior(q).mean();
-  return {{"loss", recon + config_.beta * kl},
-          {"recon", recon},
-          {"kl", kl},
-          {"elbo", -(recon + kl)}};
+  const double w = kl_weight();
+  LossTerms t{{"loss", recon + w * kl}, {"recon", recon}, {"kl", kl}, {"elbo", -(recon + kl)}};
+  if (config_.kl_warmup_epochs > 0) t["kl_weight"] = torch::full({}, w, recon.options());
+  return t;
 }
 
 // x: [B, D], eps: [B, L] -> scalar terms.
-LossTerms VAE::losses_with_noise(const torch::Tensor& x, const torch::Tensor& eps) {
-  return terms(x, posterior(x), eps);
+LossTerms VAE::losses_with_noise(const torch::Tensor& x, const torch::Tensor& eps,
+                                 const torch::Tensor& y) {
+  return terms(x, posterior(x, y), eps, y);
 }
 
 // x: [B, D] -> scalar terms, one reparameterised sample per row.
 LossTerms VAE::losses(const torch::Tensor& x, const torch::Tensor& y) {
-  const Posterior q = posterior(x);
-  return terms(x, q, torch::randn_like(q.mu));
+  const Posterior q = posterior(x, y);
+  return terms(x, q, torch::randn_like(q.mu), y);
 }
 
 // -> [n, D]
 torch::Tensor VAE::sample(int64_t n, const torch::Tensor& y) {
   if (n < 0) fail("sample", "count must be >= 0");
   auto opts = encoder_->parameters().front().options();
-  return decode(torch::randn({n, config_.latent_dim}, opts));
+  return decode(torch::randn({n, config_.latent_dim}, opts), y);
 }
 
-// x: [B, D] -> [B]. For z_i ~ q(z|x), i = 1..k:
-//   log w_i = log p(x|z_i) + log N(z_i; 0, I) - log q(z_i|x),
-//   result  = logsumexp_i log w_i - log k.
+// x: [B, D], q: [B, L] each, eps: [k, B, L] -> [k, B]. With z = mu + sd * eps the log(2 pi)
+// terms of log N(z; 0, I) - log q(z|x) cancel: it equals -1/2 sum_L (z^2 - eps^2 - logvar).
+torch::Tensor VAE::log_weights(const torch::Tensor& x, const Posterior& q, const torch::Tensor& eps,
+                               const torch::Tensor& y, torch::Tensor* log_px) {
+  const int64_t s = eps.size(0), b = x.size(0), d = x.size(1), l = eps.size(2);
+  auto z = q.mu.unsqueeze(0) + torch::exp(0.5 * q.logvar).unsqueeze(0) * eps;  // [k, B, L]
+  auto out = decoder_logits_or_mean(z.reshape({s * b, l}), y);                // [k*B, D]
+  auto xs = x.unsqueeze(0).expand({s, b, d}).reshape({s * b, d});
+  auto lpx = log_px_given_z(xs, out).reshape({s, b});                           // [k, B]
+  auto log_ratio = -0.5 * ((z.pow(2) - eps.pow(2)).sum(2) - q.logvar.sum(1).unsqueeze(0));
+  if (log_px) *log_px = lpx;
+  return lpx + log_ratio;
+}
+
+// x: [B, D] -> [B]: logsumexp_i log w_i - log k over z_i ~ q(z|x), i = 1..k.
 // Samples are processed in chunks of s (s * B decoder rows at most kIwaeChunkRows) and folded
 // into a running logsumexp, so memory does not grow with k.
 torch::Tensor VAE::log_likelihood(const torch::Tensor& x, int64_t k, const torch::Tensor& y) {
   if (k < 1) fail("k", "the number of importance samples must be >= 1 (got " + std::to_string(k) + ")");
   torch::NoGradGuard no_grad;
-  const int64_t b = x.size(0), d = x.size(1), l = config_.latent_dim;
-  const Posterior q = posterior(x);        // [B, L]
-  const auto sd = torch::exp(0.5 * q.logvar);
-  // log N(z; 0, I) - log q(z|x) with z = mu + sd * eps; the log(2 pi) terms cancel:
-  //   = -1/2 sum_L (z^2 - eps^2 - logvar).
-  const auto logvar_sum = q.logvar.sum(1);  // [B]
+  const int64_t b = x.size(0), l = config_.latent_dim;
+  const Posterior q = posterior(x, y);  // [B, L]
   const int64_t per_chunk =
       std::clamp<int64_t>(kIwaeChunkRows / std::max<int64_t>(b, 1), 1, kIwaeChunkSamples);
 
   auto acc = torch::full({b}, -std::numeric_limits<double>::infinity(), q.mu.options());
   for (int64_t done = 0; done < k;) {
     const int64_t s = std::min(per_chunk, k - done);
-    auto eps = torch::randn({s, b, l}, q.mu.options());       // [s, B, L]
-    auto z = q.mu.unsqueeze(0) + sd.unsqueeze(0) * eps;       // [s, B, L]
-    auto out = decoder_logits_or_mean(z.reshape({s * b, l}));  // [s*B, D]
-    auto xs = x.unsqueeze(0).expand({s, b, d}).reshape({s * b, d});
-    auto log_px = log_px_given_z(xs, out).reshape({s, b});    // [s, B]
-    auto log_ratio = -0.5 * ((z.pow(2) - eps.pow(2)).sum(2) - logvar_sum.unsqueeze(0));
-    auto chunk = torch::logsumexp(log_px + log_ratio, /*dim=*/0);  // [B]
-    acc = torch::logaddexp(acc, chunk);
+    auto eps = torch::randn({s, b, l}, q.mu.options());  // [s, B, L]
+    acc = torch::logaddexp(acc, torch::logsumexp(log_weights(x, q, eps, y), /*dim=*/0));
     done += s;
   }
   return acc - std::log(static_cast<double>(k));

@@ -42,7 +42,7 @@ Geometry check_geometry(const std::vector<int64_t>& image_shape,
 // + activation -> flatten [B, channels.back()*H_s*W_s] -> Linear -> [B, out].
 torch::nn::Sequential make_conv_encoder(const std::vector<int64_t>& image_shape,
                                         const std::vector<int64_t>& channels, int64_t out,
-                                        const std::string& activation) {
+                                        const std::string& activation, double dropout) {
   const Geometry g = check_geometry(image_shape, channels);
   if (out < 1) fail("conv encoder", "output width must be >= 1");
   namespace nn = torch::nn;
@@ -53,6 +53,7 @@ torch::nn::Sequential make_conv_encoder(const std::vector<int64_t>& image_shape,
     seq->push_back(
         nn::Conv2d(nn::Conv2dOptions(prev, ch, kKernel).stride(kStride).padding(kPadding)));
     seq->push_back(make_activation(activation));
+    if (dropout > 0) seq->push_back(nn::Dropout(dropout));
     prev = ch;
   }
   seq->push_back(nn::Flatten());  // [B, prev, H_s, W_s] -> [B, prev*H_s*W_s]
@@ -65,7 +66,7 @@ torch::nn::Sequential make_conv_encoder(const std::vector<int64_t>& image_shape,
 // doubling H and W (activation between, none after the last) -> [B, C, H, W] -> flatten [B, C*H*W].
 torch::nn::Sequential make_conv_decoder(int64_t in, const std::vector<int64_t>& channels,
                                         const std::vector<int64_t>& image_shape,
-                                        const std::string& activation) {
+                                        const std::string& activation, double dropout) {
   const Geometry g = check_geometry(image_shape, channels);
   if (in < 1) fail("conv decoder", "input width must be >= 1");
   namespace nn = torch::nn;
@@ -73,13 +74,19 @@ torch::nn::Sequential make_conv_decoder(int64_t in, const std::vector<int64_t>& 
   const int64_t top = channels.empty() ? g.c : channels.back();
   seq->push_back(nn::Linear(in, top * g.h_s * g.w_s));
   // With no conv layers the Linear is the output layer and gets no activation.
-  if (!channels.empty()) seq->push_back(make_activation(activation));
+  if (!channels.empty()) {
+    seq->push_back(make_activation(activation));
+    if (dropout > 0) seq->push_back(nn::Dropout(dropout));
+  }
   seq->push_back(nn::Unflatten(nn::UnflattenOptions(1, {top, g.h_s, g.w_s})));
   for (size_t i = channels.size(); i-- > 0;) {
     const int64_t next = i > 0 ? channels[i - 1] : g.c;
     seq->push_back(nn::ConvTranspose2d(
         nn::ConvTranspose2dOptions(channels[i], next, kKernel).stride(kStride).padding(kPadding)));
-    if (i > 0) seq->push_back(make_activation(activation));
+    if (i > 0) {
+      seq->push_back(make_activation(activation));
+      if (dropout > 0) seq->push_back(nn::Dropout(dropout));
+    }
   }
   seq->push_back(nn::Flatten());
   return seq;

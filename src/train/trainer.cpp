@@ -163,6 +163,7 @@ bool Trainer::train_epoch(const torch::Tensor& permutation) {
     auto idx = permutation.narrow(0, b * bs, std::min(bs, n - b * bs));
     auto x = data_.preprocess.training_view(data_.train.x.index_select(0, idx));
     auto y = data_.train.labelled() ? data_.train.y.index_select(0, idx) : torch::Tensor();
+    model_->set_training_progress(progress_.epoch + static_cast<double>(b) / batches);
     LossTerms terms = model_->train_step(x, y, optimizers_);
     for (const auto& [name, value] : terms) {
       auto weighted = value.detach().to(torch::kFloat64) * x.size(0);

@@ -60,6 +60,9 @@ TEST(ModelConfig, RejectsEachInvalidFieldByName) {
       {"hidden", [](ModelConfig& c) { c.hidden = {400, 0}; }},
       {"beta", [](ModelConfig& c) { c.beta = -1; }},
       {"sigma", [](ModelConfig& c) { c.sigma = 0; }},
+      {"noise", [](ModelConfig& c) { c.noise = "speckle"; }},
+      {"noise_level", [](ModelConfig& c) { c.noise_level = -0.1; }},
+      {"dropout", [](ModelConfig& c) { c.dropout = 1.0; }},
       {"image_shape", [](ModelConfig& c) { c.architecture = "conv"; c.image_shape = {}; }},
       {"image_shape", [](ModelConfig& c) { c.image_shape = {28, 28}; }},
   };
@@ -92,6 +95,9 @@ TEST(ModelConfig, JsonRoundTripsEveryField) {
   c.beta = 0.25;
   c.sigma = 0.3;
   c.learn_sigma = true;
+  c.noise = "mask";
+  c.noise_level = 0.45;
+  c.dropout = 0.1;
   const ModelConfig back = ModelConfig::from_json(nlohmann::json::parse(c.to_json().dump()));
   EXPECT_EQ(back.to_json(), c.to_json());
   EXPECT_EQ(back.kind, "ae");
@@ -101,7 +107,10 @@ TEST(ModelConfig, JsonRoundTripsEveryField) {
   EXPECT_EQ(back.beta, 0.25);
   EXPECT_EQ(back.sigma, 0.3);
   EXPECT_TRUE(back.learn_sigma);
-  EXPECT_EQ(c.to_json().size(), 12u);  // every field is written
+  EXPECT_EQ(back.noise, "mask");
+  EXPECT_EQ(back.noise_level, 0.45);
+  EXPECT_EQ(back.dropout, 0.1);
+  EXPECT_EQ(c.to_json().size(), 18u);  // every field is written
 }
 
 TEST(ModelConfig, MissingFieldsTakeDefaults) {
@@ -142,6 +151,7 @@ TEST(ModelCatalog, ListsKindsWithTheirLikelihoods) {
     ModelConfig c;
     c.kind = m.name;
     c.likelihood = m.likelihoods.front();
+    c.num_classes = 3;  // conditional kinds need labelled data; the others ignore it
     EXPECT_NO_THROW(c.validate()) << m.name;
   }
 }

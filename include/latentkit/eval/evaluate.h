@@ -31,11 +31,12 @@ struct EvalReport {
 EvalReport evaluate(Model& model, const Split& split, int64_t k, int64_t batch_size);
 
 // Per-sample scores: log p(x) estimates ([N], empty when undefined) and squared reconstruction
-// errors ([N]).
+// errors ([N]). y: [N] labels (needed by conditional models), or undefined.
 struct Scores {
   torch::Tensor log_likelihood;
   torch::Tensor reconstruction_error;
 };
-Scores score(Model& model, const torch::Tensor& x, int64_t k, int64_t batch_size);
+Scores score(Model& model, const torch::Tensor& x, int64_t k, int64_t batch_size,
+             const torch::Tensor& y = {});
 
 }  // namespace latentkit

@@ -31,6 +31,15 @@ class Autoencoder : public Model {
   torch::nn::Sequential& encoder() { return encoder_; }
   torch::nn::Sequential& decoder() { return decoder_; }
 
+ protected:
+  // For variants with the same networks plus dropout (rate > 0) after each hidden activation.
+  Autoencoder(ModelConfig config, double dropout);
+  bool bce() const { return bce_; }
+  // input, target: [B, D] -> losses()'s terms for reconstructing `target` from `input`
+  // (losses(x) is losses_from(x, x); the denoising autoencoder passes a corrupted input).
+  LossTerms losses_from(const torch::Tensor& input, const torch::Tensor& target,
+                        const torch::Tensor& y);
+
  private:
   bool bce_;  // likelihood == "bce"
   torch::nn::Sequential encoder_{nullptr}, decoder_{nullptr};

@@ -63,6 +63,11 @@ class Model : public torch::nn::Module {
   // One optimisation step on a batch. Default: zero grads, backward losses()["loss"], step.
   // Returns the batch's loss terms, detached.
   virtual LossTerms train_step(const torch::Tensor& x, const torch::Tensor& y, Optimizers& opt);
+  // Training progress in epochs (completed epochs + the done fraction of the current one), set
+  // by the Trainer before every train_step, for objectives with schedules (the VAE's KL
+  // warm-up). Computed from the epoch and batch position, so a resumed run sets the same values.
+  // Default: ignored.
+  virtual void set_training_progress(double epochs_done) {}
 
  protected:
   ModelConfig config_;

@@ -23,9 +23,19 @@ struct ModelConfig {
   double beta = 1.0;                       // weight of the KL term (vae)
   double sigma = 1.0;                      // fixed decoder standard deviation (gaussian vae)
   bool learn_sigma = false;                // learn one log-sigma per dimension (gaussian vae)
+  int64_t kl_warmup_epochs = 0;            // vae/cvae: KL weight rises linearly 0 -> beta (0: off)
+  int64_t iwae_k = 5;                      // iwae: importance samples in the training bound
+  int64_t num_classes = 0;                 // cvae: label classes (set from the data's labels)
+  // Input corruption of the denoising autoencoder (dae): "gaussian" (additive N(0, level^2)),
+  // "mask" (zero a fraction `level` of inputs) or "salt-pepper" (set a fraction `level` to 0 or 1).
+  std::string noise = "gaussian";
+  double noise_level = 0.3;
+  double dropout = 0.2;                    // dropout rate after hidden activations (dropout-ae)
 
   nlohmann::json to_json() const;
   static ModelConfig from_json(const nlohmann::json& j);
+  // Whether the kind conditions on labels y (cvae): it needs num_classes and labelled data.
+  bool conditional() const { return kind == "cvae"; }
   // Throws InputError naming the offending field when the combination is invalid.
   void validate() const;
 };

@@ -1,0 +1,36 @@
+// The importance-weighted autoencoder ("iwae"); see iwae.h.
+#include "latentkit/models/iwae.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+namespace latentkit {
+
+IWAE::IWAE(ModelConfig config) : VAE(std::move(config)) {}
+
+// x: [B, D] -> scalar terms, k reparameterised samples per row.
+LossTerms IWAE::losses(const torch::Tensor& x, const torch::Tensor& y) {
+  auto eps = torch::randn({config_.iwae_k, x.size(0), config_.latent_dim},
+                          encoder()->parameters().front().options());
+  return losses_with_noise(x, eps, y);
+}
+
+// x: [B, D], eps: [k, B, L] -> scalar terms.
+LossTerms IWAE::losses_with_noise(const torch::Tensor& x, const torch::Tensor& eps,
+                                  const torch::Tensor& y) {
+  const auto e = eps.dim() == 2 ? eps.unsqueeze(0) : eps;  // [k, B, L]
+  const Posterior q = posterior(x, y);
+  torch::Tensor log_px;
+  auto lw = log_weights(x, q, e, y, &log_px);  // [k, B]
+  auto bound = (torch::logsumexp(lw, /*dim=*/0) - std::log(static_cast<double>(e.size(0)))).mean();
+  auto recon = -log_px[0].mean();
+  auto kl = kl_to_prior(q).mean();
+  return {{"loss", -bound},
+          {"iwae_bound", bound},
+          {"recon", recon},
+          {"kl", kl},
+          {"elbo", -(recon + kl)}};
+}
+
+}  // namespace latentkit
