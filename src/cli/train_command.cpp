@@ -47,12 +47,14 @@ std::vector<int64_t> parse_widths(const std::string& text, const std::string& fl
   return widths;
 }
 
-// The reconstruction model that fits the data when --likelihood is left at "auto": Bernoulli /
-// BCE for data scaled into [0, 1], Gaussian / MSE otherwise.
+// The reconstruction model that fits the data when --likelihood is left at "auto": a kind lists
+// its likelihoods with the one for data in [0, 1] (Bernoulli / BCE) first and the one for
+// unbounded data (Gaussian / MSE) last.
 std::string auto_likelihood(const std::string& kind, const Dataset& data) {
   const bool unit = data.preprocess.scaling == Scaling::Unit || data.preprocess.binarize;
-  if (kind == "ae" || kind == "dae" || kind == "dropout-ae") return unit ? "bce" : "mse";
-  return unit ? "bernoulli" : "gaussian";
+  for (const auto& info : model_catalog())
+    if (info.name == kind) return unit ? info.likelihoods.front() : info.likelihoods.back();
+  fail("--model", "unknown model kind '" + kind + "'");
 }
 
 void run_train(CLI::App& cmd, TrainArgs& a) {
