@@ -2,6 +2,7 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <functional>
 #include <iostream>
 
 #include "commands.h"
@@ -57,6 +58,46 @@ std::string auto_likelihood(const std::string& kind, const Dataset& data) {
   fail("--model", "unknown model kind '" + kind + "'");
 }
 
+// Sets on `base` (defaults, or a config file's values) every option given on the command line.
+// `cfg` holds the parsed flag values; list-valued flags are parsed from their text here.
+RunConfig with_given_flags(RunConfig base, const RunConfig& cfg, const TrainArgs& a,
+                           const std::function<bool(const char*)>& given) {
+  if (given("--model")) base.model.kind = cfg.model.kind;
+  if (given("--data")) base.data.source = cfg.data.source;
+  if (given("--epochs")) base.train.epochs = cfg.train.epochs;
+  if (given("--batch-size")) base.train.batch_size = cfg.train.batch_size;
+  if (given("--lr")) base.train.lr = cfg.train.lr;
+  if (given("--weight-decay")) base.train.weight_decay = cfg.train.weight_decay;
+  if (given("--seed")) base.train.seed = cfg.train.seed;
+  if (given("--threads")) base.train.threads = cfg.train.threads;
+  if (given("--device")) base.train.device = cfg.train.device;
+  if (given("--latent")) base.model.latent_dim = cfg.model.latent_dim;
+  if (given("--hidden")) base.model.hidden = parse_widths(a.hidden, "--hidden");
+  if (given("--conv-channels"))
+    base.model.conv_channels = parse_widths(a.conv_channels, "--conv-channels");
+  if (given("--architecture")) base.model.architecture = cfg.model.architecture;
+  if (given("--activation")) base.model.activation = cfg.model.activation;
+  if (given("--likelihood")) base.model.likelihood = a.likelihood;
+  if (given("--beta")) base.model.beta = cfg.model.beta;
+  if (given("--sigma")) base.model.sigma = cfg.model.sigma;
+  if (given("--learn-sigma")) base.model.learn_sigma = cfg.model.learn_sigma;
+  if (given("--kl-warmup")) base.model.kl_warmup_epochs = cfg.model.kl_warmup_epochs;
+  if (given("--iwae-k")) base.model.iwae_k = cfg.model.iwae_k;
+  if (given("--noise")) {
+    const NoiseSpec noise = parse_noise(a.noise, "--noise");
+    base.model.noise = noise.kind;
+    base.model.noise_level = noise.level;
+  }
+  if (given("--dropout")) base.model.dropout = cfg.model.dropout;
+  if (given("--binarize")) base.data.binarize = cfg.data.binarize;
+  if (given("--scaling")) base.data.scaling = cfg.data.scaling;
+  if (given("--csv-header")) base.data.csv_header = cfg.data.csv_header;
+  if (given("--label-column")) base.data.label_column = cfg.data.label_column;
+  if (given("--test-fraction")) base.data.test_fraction = cfg.data.test_fraction;
+  if (given("--limit")) base.data.limit = cfg.data.limit;
+  return base;
+}
+
 void run_train(CLI::App& cmd, TrainArgs& a) {
   auto given = [&](const char* flag) { return cmd.count(flag) > 0; };
   if (a.out.empty()) fail("--out", "a run directory is required");
@@ -72,54 +113,12 @@ void run_train(CLI::App& cmd, TrainArgs& a) {
     if (given("--device")) saved.train.device = cfg.train.device;
     cfg = saved;
   } else {
-    if (!a.config_file.empty()) {
-      RunConfig base = RunConfig::load(a.config_file);
-      // Flags given on the command line win over the file.
-      if (given("--model")) base.model.kind = cfg.model.kind;
-      if (given("--data")) base.data.source = cfg.data.source;
-      if (given("--epochs")) base.train.epochs = cfg.train.epochs;
-      if (given("--batch-size")) base.train.batch_size = cfg.train.batch_size;
-      if (given("--lr")) base.train.lr = cfg.train.lr;
-      if (given("--weight-decay")) base.train.weight_decay = cfg.train.weight_decay;
-      if (given("--seed")) base.train.seed = cfg.train.seed;
-      if (given("--threads")) base.train.threads = cfg.train.threads;
-      if (given("--device")) base.train.device = cfg.train.device;
-      if (given("--latent")) base.model.latent_dim = cfg.model.latent_dim;
-      if (given("--hidden")) base.model.hidden = parse_widths(a.hidden, "--hidden");
-      if (given("--conv-channels"))
-        base.model.conv_channels = parse_widths(a.conv_channels, "--conv-channels");
-      if (given("--architecture")) base.model.architecture = cfg.model.architecture;
-      if (given("--activation")) base.model.activation = cfg.model.activation;
-      if (given("--likelihood")) base.model.likelihood = a.likelihood;
-      if (given("--beta")) base.model.beta = cfg.model.beta;
-      if (given("--sigma")) base.model.sigma = cfg.model.sigma;
-      if (given("--learn-sigma")) base.model.learn_sigma = cfg.model.learn_sigma;
-      if (given("--kl-warmup")) base.model.kl_warmup_epochs = cfg.model.kl_warmup_epochs;
-      if (given("--iwae-k")) base.model.iwae_k = cfg.model.iwae_k;
-      if (given("--noise")) {
-        const NoiseSpec noise = parse_noise(a.noise, "--noise");
-        base.model.noise = noise.kind;
-        base.model.noise_level = noise.level;
-      }
-      if (given("--dropout")) base.model.dropout = cfg.model.dropout;
-      if (given("--binarize")) base.data.binarize = cfg.data.binarize;
-      if (given("--scaling")) base.data.scaling = cfg.data.scaling;
-      if (given("--csv-header")) base.data.csv_header = cfg.data.csv_header;
-      if (given("--label-column")) base.data.label_column = cfg.data.label_column;
-      if (given("--test-fraction")) base.data.test_fraction = cfg.data.test_fraction;
-      if (given("--limit")) base.data.limit = cfg.data.limit;
-      cfg = base;
-    } else {
-      if (given("--hidden")) cfg.model.hidden = parse_widths(a.hidden, "--hidden");
-      if (given("--conv-channels"))
-        cfg.model.conv_channels = parse_widths(a.conv_channels, "--conv-channels");
-      cfg.model.likelihood = a.likelihood;
-      if (given("--noise")) {
-        const NoiseSpec noise = parse_noise(a.noise, "--noise");
-        cfg.model.noise = noise.kind;
-        cfg.model.noise_level = noise.level;
-      }
-    }
+    // Flags given on the command line win over a config file; the rest keep its values (or the
+    // defaults, with the likelihood chosen from the data).
+    RunConfig base;
+    if (a.config_file.empty()) base.model.likelihood = "auto";
+    else base = RunConfig::load(a.config_file);
+    cfg = with_given_flags(base, cfg, a, given);
     if (fs::exists(ckpt_path))
       std::cerr << "latentkit: note: " << a.out << " holds a run; starting it afresh (--resume "
                    "continues it instead)\n";
