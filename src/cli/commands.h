@@ -16,6 +16,7 @@ void add_encode_command(CLI::App& app);
 void add_decode_command(CLI::App& app);
 void add_score_command(CLI::App& app);
 void add_denoise_command(CLI::App& app);
+void add_pca_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_models_command(CLI::App& app);
 

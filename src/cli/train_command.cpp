@@ -29,6 +29,8 @@ struct TrainArgs {
   std::string hidden;
   std::string conv_channels;
   std::string noise;  // --noise KIND:LEVEL
+  std::string prior;  // --prior KIND[:K]
+  std::string disc_hidden;
 };
 
 std::vector<int64_t> parse_widths(const std::string& text, const std::string& flag) {
@@ -48,6 +50,24 @@ std::vector<int64_t> parse_widths(const std::string& text, const std::string& fl
   return widths;
 }
 
+// --prior gaussian | uniform | mixture[:K] -> config.prior and config.prior_components.
+void parse_prior(const std::string& text, ModelConfig& model) {
+  const auto colon = text.find(':');
+  model.prior = text.substr(0, colon);
+  if (colon == std::string::npos) return;
+  const std::string k = text.substr(colon + 1);
+  if (model.prior != "mixture")
+    fail("--prior", "'" + text + "': only 'mixture' takes a component count (mixture:K)");
+  try {
+    size_t used = 0;
+    const long long v = std::stoll(k, &used);
+    if (used != k.size() || v < 1) throw std::invalid_argument(k);
+    model.prior_components = v;
+  } catch (const std::exception&) {
+    fail("--prior", "'" + text + "': K in mixture:K must be a positive integer");
+  }
+}
+
 // The reconstruction model that fits the data when --likelihood is left at "auto": a kind lists
 // its likelihoods with the one for data in [0, 1] (Bernoulli / BCE) first and the one for
 // unbounded data (Gaussian / MSE) last.
@@ -62,7 +82,10 @@ std::string auto_likelihood(const std::string& kind, const Dataset& data) {
 // `cfg` holds the parsed flag values; list-valued flags are parsed from their text here.
 RunConfig with_given_flags(RunConfig base, const RunConfig& cfg, const TrainArgs& a,
                            const std::function<bool(const char*)>& given) {
+  // A kind chosen afresh starts from its own defaults (deep-ae's layer stack, for example).
+  const bool new_kind = given("--model") && cfg.model.kind != base.model.kind;
   if (given("--model")) base.model.kind = cfg.model.kind;
+  if (a.config_file.empty() || new_kind) apply_kind_defaults(base.model);
   if (given("--data")) base.data.source = cfg.data.source;
   if (given("--epochs")) base.train.epochs = cfg.train.epochs;
   if (given("--batch-size")) base.train.batch_size = cfg.train.batch_size;
@@ -89,6 +112,19 @@ RunConfig with_given_flags(RunConfig base, const RunConfig& cfg, const TrainArgs
     base.model.noise_level = noise.level;
   }
   if (given("--dropout")) base.model.dropout = cfg.model.dropout;
+  if (given("--prior")) parse_prior(a.prior, base.model);
+  if (given("--disc-hidden")) base.model.disc_hidden = parse_widths(a.disc_hidden, "--disc-hidden");
+  if (given("--disc-lr-scale")) base.model.disc_lr_scale = cfg.model.disc_lr_scale;
+  if (given("--gen-lr-scale")) base.model.gen_lr_scale = cfg.model.gen_lr_scale;
+  if (given("--rbm-hidden")) base.model.rbm_hidden = cfg.model.rbm_hidden;
+  if (given("--cd-k")) base.model.cd_k = cfg.model.cd_k;
+  if (given("--rbm-lr")) base.model.rbm_lr = cfg.model.rbm_lr;
+  if (given("--rbm-code-lr")) base.model.rbm_code_lr = cfg.model.rbm_code_lr;
+  if (given("--rbm-momentum")) base.model.rbm_momentum = cfg.model.rbm_momentum;
+  if (given("--rbm-weight-decay")) base.model.rbm_weight_decay = cfg.model.rbm_weight_decay;
+  if (given("--gibbs-steps")) base.model.gibbs_steps = cfg.model.gibbs_steps;
+  if (given("--pretrain-epochs")) base.model.pretrain_epochs = cfg.model.pretrain_epochs;
+  if (given("--finetune")) base.model.finetune = cfg.model.finetune;
   if (given("--binarize")) base.data.binarize = cfg.data.binarize;
   if (given("--scaling")) base.data.scaling = cfg.data.scaling;
   if (given("--csv-header")) base.data.csv_header = cfg.data.csv_header;
@@ -131,6 +167,10 @@ void run_train(CLI::App& cmd, TrainArgs& a) {
   cfg.model.image_shape.clear();
   if (data.image) cfg.model.image_shape = {data.image->channels, data.image->height, data.image->width};
   if (cfg.model.likelihood == "auto") cfg.model.likelihood = auto_likelihood(cfg.model.kind, data);
+  for (const auto& info : model_catalog())
+    if (info.name == cfg.model.kind && info.needs_unit_data && data.preprocess.scaling != Scaling::Unit)
+      fail("--scaling", "model kind '" + info.name + "' has binary visible units: it needs data "
+                        "scaled to [0, 1] (--scaling unit), not '" + to_string(data.preprocess.scaling) + "'");
   if (cfg.model.conditional()) {  // labels 0..C-1 condition the model: C from the data
     if (!data.train.labelled())
       fail(cfg.data.source, "has no labels; model kind '" + cfg.model.kind + "' needs them");
@@ -170,8 +210,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--seed", c.train.seed, "Random seed")->capture_default_str();
   cmd->add_option("--threads", c.train.threads, "Compute threads (0: one LibTorch thread, BLAS on all cores)")->capture_default_str();
   cmd->add_option("--device", c.train.device, "cpu, cuda or cuda:N")->capture_default_str();
-  cmd->add_option("--latent", c.model.latent_dim, "Latent dimension")->capture_default_str();
-  cmd->add_option("--hidden", args->hidden, "Hidden widths of the MLP encoder, e.g. 512,256 (decoder mirrors)")->default_str("400");
+  cmd->add_option("--latent", c.model.latent_dim, "Latent dimension (deep-ae: 30; rbm: hidden units, 500)")->capture_default_str();
+  cmd->add_option("--hidden", args->hidden, "Hidden widths of the MLP encoder, e.g. 512,256 (decoder mirrors; deep-ae: 1000,500,250)")->default_str("400");
   cmd->add_option("--architecture", c.model.architecture, "mlp or conv (images)")->capture_default_str();
   cmd->add_option("--conv-channels", args->conv_channels, "Channels of the stride-2 conv layers")->default_str("32,64");
   cmd->add_option("--activation", c.model.activation, "relu, leaky_relu, elu, tanh, sigmoid, gelu")->capture_default_str();
@@ -189,6 +229,36 @@ void add_train_command(CLI::App& app) {
                   "Input corruption KIND:LEVEL (dae): gaussian:STD, mask:FRACTION, salt-pepper:FRACTION")
       ->default_str("gaussian:0.3");
   cmd->add_option("--dropout", c.model.dropout, "Dropout rate after hidden activations (dropout-ae)")->capture_default_str();
+  cmd->add_option("--prior", args->prior,
+                  "Prior of the codes (aae): gaussian, uniform (box [-2,2]^L) or mixture:K "
+                  "(K Gaussians on a circle; needs --latent 2)")->default_str("gaussian");
+  cmd->add_option("--disc-hidden", args->disc_hidden, "Hidden widths of the discriminator (aae)")
+      ->default_str("500,500");
+  cmd->add_option("--disc-lr-scale", c.model.disc_lr_scale,
+                  "Discriminator learning rate as a multiple of --lr (aae)")->capture_default_str();
+  cmd->add_option("--gen-lr-scale", c.model.gen_lr_scale,
+                  "Generator (encoder vs discriminator) learning rate as a multiple of --lr (aae)")
+      ->capture_default_str();
+  cmd->add_option("--rbm-hidden", c.model.rbm_hidden, "Hidden units of the rbm kind: binary or gaussian")
+      ->capture_default_str();
+  cmd->add_option("--cd-k", c.model.cd_k, "Gibbs steps of contrastive divergence (rbm, deep-ae)")
+      ->capture_default_str();
+  cmd->add_option("--rbm-lr", c.model.rbm_lr, "CD learning rate of RBMs with binary hidden units")
+      ->capture_default_str();
+  cmd->add_option("--rbm-code-lr", c.model.rbm_code_lr,
+                  "CD learning rate of RBMs with Gaussian hidden units (the code layer)")
+      ->capture_default_str();
+  cmd->add_option("--rbm-momentum", c.model.rbm_momentum, "CD momentum after the first epoch (0.5 during it)")
+      ->capture_default_str();
+  cmd->add_option("--rbm-weight-decay", c.model.rbm_weight_decay, "L2 weight decay of the CD updates")
+      ->capture_default_str();
+  cmd->add_option("--gibbs-steps", c.model.gibbs_steps, "Gibbs steps behind each RBM sample")
+      ->capture_default_str();
+  cmd->add_option("--pretrain-epochs", c.model.pretrain_epochs,
+                  "RBM pretraining epochs per layer before --epochs of fine-tuning (deep-ae; 0: random init)")
+      ->capture_default_str();
+  cmd->add_option("--finetune", c.model.finetune, "Fine-tuning optimizer of deep-ae: adam or lbfgs")
+      ->capture_default_str();
   cmd->add_flag("--binarize", c.data.binarize, "Dynamic binarization of training batches");
   cmd->add_option("--scaling", c.data.scaling, "auto, none, unit or standardize")->capture_default_str();
   cmd->add_option("--csv-header", c.data.csv_header, "auto, yes or no")->capture_default_str();

@@ -42,7 +42,48 @@ void read_field(const nlohmann::json& j, const char* key, T& target) {
 const std::vector<std::string> kFields = {
     "kind",   "input_dim", "image_shape", "architecture", "hidden",     "conv_channels",
     "latent_dim", "activation", "likelihood", "beta", "sigma", "learn_sigma",
-    "kl_warmup_epochs", "iwae_k", "num_classes", "noise", "noise_level", "dropout"};
+    "kl_warmup_epochs", "iwae_k", "num_classes", "noise", "noise_level", "dropout",
+    "prior", "prior_components", "disc_hidden", "disc_lr_scale", "gen_lr_scale",
+    "rbm_hidden", "cd_k", "rbm_lr", "rbm_code_lr", "rbm_momentum", "rbm_weight_decay",
+    "gibbs_steps", "pretrain_epochs", "finetune"};
+
+bool positive_finite(double v) { return std::isfinite(v) && v > 0; }
+
+// The aae fields.
+void check_adversarial(const ModelConfig& c) {
+  if (c.prior != "gaussian" && c.prior != "mixture" && c.prior != "uniform")
+    fail("prior", "unknown prior '" + c.prior + "' (expected gaussian, mixture or uniform)");
+  if (c.prior_components < 1)
+    fail("prior_components", "must be >= 1 (got " + std::to_string(c.prior_components) + ")");
+  if (c.kind == "aae" && c.prior == "mixture" && c.latent_dim != 2)
+    fail("latent_dim", "prior 'mixture' places its components on a circle: it needs latent_dim 2 "
+                       "(got " + std::to_string(c.latent_dim) + ")");
+  for (int64_t h : c.disc_hidden)
+    if (h < 1) fail("disc_hidden", "layer widths must be >= 1 (got " + join(c.disc_hidden) + ")");
+  if (!positive_finite(c.disc_lr_scale)) fail("disc_lr_scale", "must be finite and > 0");
+  if (!positive_finite(c.gen_lr_scale)) fail("gen_lr_scale", "must be finite and > 0");
+}
+
+// The rbm and deep-ae fields.
+void check_boltzmann(const ModelConfig& c) {
+  if (c.rbm_hidden != "binary" && c.rbm_hidden != "gaussian")
+    fail("rbm_hidden", "unknown hidden unit type '" + c.rbm_hidden + "' (expected binary or gaussian)");
+  if (c.cd_k < 1) fail("cd_k", "must be >= 1 (got " + std::to_string(c.cd_k) + ")");
+  if (!positive_finite(c.rbm_lr)) fail("rbm_lr", "must be finite and > 0");
+  if (!positive_finite(c.rbm_code_lr)) fail("rbm_code_lr", "must be finite and > 0");
+  if (!(c.rbm_momentum >= 0 && c.rbm_momentum < 1)) fail("rbm_momentum", "must be in [0, 1)");
+  if (!(c.rbm_weight_decay >= 0 && std::isfinite(c.rbm_weight_decay)))
+    fail("rbm_weight_decay", "must be finite and >= 0");
+  if (c.gibbs_steps < 1) fail("gibbs_steps", "must be >= 1 (got " + std::to_string(c.gibbs_steps) + ")");
+  if (c.pretrain_epochs < 0)
+    fail("pretrain_epochs", "must be >= 0 (got " + std::to_string(c.pretrain_epochs) + ")");
+  if (c.finetune != "adam" && c.finetune != "lbfgs")
+    fail("finetune", "unknown optimizer '" + c.finetune + "' (expected adam or lbfgs)");
+  if ((c.kind == "rbm" || c.kind == "deep-ae") && c.architecture != "mlp")
+    fail("architecture", "model kind '" + c.kind + "' supports only 'mlp'");
+  if (c.kind == "deep-ae" && c.hidden.empty())
+    fail("hidden", "model kind 'deep-ae' needs at least one hidden layer (an RBM per layer)");
+}
 
 }  // namespace
 
@@ -64,7 +105,21 @@ nlohmann::json ModelConfig::to_json() const {
                         {"num_classes", num_classes},
                         {"noise", noise},
                         {"noise_level", noise_level},
-                        {"dropout", dropout}};
+                        {"dropout", dropout},
+                        {"prior", prior},
+                        {"prior_components", prior_components},
+                        {"disc_hidden", disc_hidden},
+                        {"disc_lr_scale", disc_lr_scale},
+                        {"gen_lr_scale", gen_lr_scale},
+                        {"rbm_hidden", rbm_hidden},
+                        {"cd_k", cd_k},
+                        {"rbm_lr", rbm_lr},
+                        {"rbm_code_lr", rbm_code_lr},
+                        {"rbm_momentum", rbm_momentum},
+                        {"rbm_weight_decay", rbm_weight_decay},
+                        {"gibbs_steps", gibbs_steps},
+                        {"pretrain_epochs", pretrain_epochs},
+                        {"finetune", finetune}};
 }
 
 // Missing fields keep their defaults (so older checkpoints stay readable); unknown fields are
@@ -93,6 +148,20 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j) {
   read_field(j, "noise", c.noise);
   read_field(j, "noise_level", c.noise_level);
   read_field(j, "dropout", c.dropout);
+  read_field(j, "prior", c.prior);
+  read_field(j, "prior_components", c.prior_components);
+  read_field(j, "disc_hidden", c.disc_hidden);
+  read_field(j, "disc_lr_scale", c.disc_lr_scale);
+  read_field(j, "gen_lr_scale", c.gen_lr_scale);
+  read_field(j, "rbm_hidden", c.rbm_hidden);
+  read_field(j, "cd_k", c.cd_k);
+  read_field(j, "rbm_lr", c.rbm_lr);
+  read_field(j, "rbm_code_lr", c.rbm_code_lr);
+  read_field(j, "rbm_momentum", c.rbm_momentum);
+  read_field(j, "rbm_weight_decay", c.rbm_weight_decay);
+  read_field(j, "gibbs_steps", c.gibbs_steps);
+  read_field(j, "pretrain_epochs", c.pretrain_epochs);
+  read_field(j, "finetune", c.finetune);
   return c;
 }
 
@@ -150,6 +219,8 @@ void ModelConfig::validate() const {
     fail("kl_warmup_epochs", "must be >= 0 (got " + std::to_string(kl_warmup_epochs) + ")");
   if (iwae_k < 1) fail("iwae_k", "must be >= 1 (got " + std::to_string(iwae_k) + ")");
   if (num_classes < 0) fail("num_classes", "must be >= 0 (got " + std::to_string(num_classes) + ")");
+  check_adversarial(*this);
+  check_boltzmann(*this);
   if (conditional()) {
     if (num_classes < 1)
       fail("num_classes", "model kind '" + kind + "' needs labelled data (num_classes >= 1)");

@@ -4,12 +4,15 @@
 #include <functional>
 
 #include "latentkit/error.h"
+#include "latentkit/models/aae.h"
 #include "latentkit/models/autoencoder.h"
 #include "latentkit/models/cvae.h"
 #include "latentkit/models/dae.h"
+#include "latentkit/models/deep_autoencoder.h"
 #include "latentkit/models/dropout_ae.h"
 #include "latentkit/models/iwae.h"
 #include "latentkit/models/model.h"
+#include "latentkit/models/rbm.h"
 #include "latentkit/models/vae.h"
 
 namespace latentkit {
@@ -42,6 +45,15 @@ const std::vector<KindEntry>& kinds() {
       {{"cvae", "conditional VAE: encoder and decoder see the one-hot label (sample --label)",
         {"bernoulli", "gaussian"}},
        build<CVAE>},
+      {{"aae", "adversarial autoencoder: a discriminator pushes the codes toward a prior (--prior)",
+        {"bce", "mse"}},
+       build<AdversarialAutoencoder>},
+      {{"rbm", "restricted Boltzmann machine trained by CD-k; Gibbs samples (--latent hidden units)",
+        {"bernoulli"}, true},
+       build<RBM>},
+      {{"deep-ae", "deep autoencoder: greedy RBM pretraining, unrolled, fine-tuned (Hinton 2006)",
+        {"bce", "mse"}, true},
+       build<DeepAutoencoder>},
   };
   return kKinds;
 }
@@ -55,6 +67,15 @@ const std::vector<ModelInfo>& model_catalog() {
     return out;
   }();
   return catalog;
+}
+
+void apply_kind_defaults(ModelConfig& config) {
+  if (config.kind == "deep-ae") {
+    config.hidden = {1000, 500, 250};
+    config.latent_dim = 30;
+  } else if (config.kind == "rbm") {
+    config.latent_dim = 500;
+  }
 }
 
 std::shared_ptr<Model> make_model(const ModelConfig& config) {

@@ -72,12 +72,24 @@ Trainer::Trainer(RunConfig config, Dataset dataset, std::shared_ptr<Model> model
   build_optimizers();
 }
 
+int64_t Trainer::total_epochs() const {
+  return model_->pretraining_epochs() + config_.train.epochs;
+}
+
 void Trainer::build_optimizers() {
   optimizers_.clear();
   for (auto& group : model_->param_groups()) {
-    auto opts = torch::optim::AdamOptions(config_.train.lr * group.lr_scale)
-                    .weight_decay(config_.train.weight_decay);
-    optimizers_[group.name] = std::make_unique<torch::optim::Adam>(group.params, opts);
+    const double lr = group.lr > 0 ? group.lr : config_.train.lr * group.lr_scale;
+    if (group.optimizer == "lbfgs") {
+      // A few iterations per batch with a strong-Wolfe line search: the batch method of
+      // Hinton & Salakhutdinov's fine-tuning (conjugate gradients, three line searches).
+      auto opts = torch::optim::LBFGSOptions(lr).max_iter(3).history_size(10).line_search_fn(
+          "strong_wolfe");
+      optimizers_[group.name] = std::make_unique<torch::optim::LBFGS>(group.params, opts);
+    } else {
+      auto opts = torch::optim::AdamOptions(lr).weight_decay(config_.train.weight_decay);
+      optimizers_[group.name] = std::make_unique<torch::optim::Adam>(group.params, opts);
+    }
   }
 }
 
@@ -123,7 +135,7 @@ bool Trainer::run(const Checkpoint* resume) {
     std::remove((dir_ + "/metrics.jsonl").c_str());
   }
   StopSignal stop;
-  while (progress_.epoch < config_.train.epochs) {
+  while (progress_.epoch < total_epochs()) {
     if (!permutation.defined())
       permutation = torch::randperm(data_.train.size(), torch::TensorOptions().dtype(torch::kLong).device(device_));
     if (!train_epoch(permutation)) {
@@ -143,7 +155,7 @@ bool Trainer::train_epoch(const torch::Tensor& permutation) {
   const int64_t bs = config_.train.batch_size;
   const int64_t batches = (n + bs - 1) / bs;
   model_->train();
-  ProgressBar bar(progress_.epoch + 1, config_.train.epochs, batches, options_.progress);
+  ProgressBar bar(progress_.epoch + 1, total_epochs(), batches, options_.progress);
   // Loss sums stay on the device as tensors: no host synchronisation inside the loop.
   std::map<std::string, torch::Tensor> sums;
   for (const auto& [name, value] : progress_.sums)
@@ -198,7 +210,9 @@ void Trainer::finish_epoch() {
             {"seconds", progress_.seconds},
             {"eval_seconds", eval_seconds},
             {"samples_per_second", progress_.seen / std::max(progress_.seconds, 1e-9)}};
-  const bool best = progress_.epoch == 0 || test_loss < progress_.best_test_loss;
+  // Pretraining epochs (deep-ae's RBMs) optimise another objective: best.pt comes after them.
+  const int64_t first = model_->pretraining_epochs();
+  const bool best = epoch > first && (progress_.epoch == first || test_loss < progress_.best_test_loss);
   progress_.epoch = epoch;
   progress_.batch = 0;
   progress_.sums.clear();
@@ -210,10 +224,11 @@ void Trainer::finish_epoch() {
   append_line(dir_ + "/metrics.jsonl", line.dump());
   write_pictures();
   if (!options_.quiet) {
-    std::printf("epoch %lld/%lld  train loss %.4f  test loss %.4f", static_cast<long long>(epoch),
-                static_cast<long long>(config_.train.epochs),
+    std::printf("epoch %lld/%lld%s  train loss %.4f  test loss %.4f", static_cast<long long>(epoch),
+                static_cast<long long>(total_epochs()), epoch <= first ? " (pretraining)" : "",
                 train_terms.value("loss", 0.0), test_loss);
     if (test.count("elbo")) std::printf("  test elbo %.4f", test.at("elbo"));
+    if (test.count("mmd")) std::printf("  test mmd %.4f", test.at("mmd"));
     std::printf("  %.2fs  %.0f samples/s\n", line["seconds"].get<double>(),
                 line["samples_per_second"].get<double>());
     std::fflush(stdout);

@@ -24,7 +24,9 @@ using LossTerms = std::map<std::string, torch::Tensor>;
 struct ParamGroup {
   std::string name;
   std::vector<torch::Tensor> params;
-  double lr_scale = 1.0;
+  double lr_scale = 1.0;     // learning rate = the run's --lr * lr_scale ...
+  double lr = 0.0;           // ... unless this absolute rate is > 0
+  std::string optimizer = "adam";  // "adam" | "lbfgs" (train_step then passes a closure)
 };
 
 // The optimizers of a model, by group name, built by the Trainer from param_groups().
@@ -68,6 +70,9 @@ class Model : public torch::nn::Module {
   // warm-up). Computed from the epoch and batch position, so a resumed run sets the same values.
   // Default: ignored.
   virtual void set_training_progress(double epochs_done) {}
+  // Epochs the model spends before the run's training epochs (the deep autoencoder's greedy RBM
+  // pretraining); the Trainer runs them first and picks best.pt among the epochs after them.
+  virtual int64_t pretraining_epochs() const { return 0; }
 
  protected:
   ModelConfig config_;
@@ -82,7 +87,14 @@ struct ModelInfo {
   std::string description;
   // The config.likelihood values this kind accepts; the first is its natural default.
   std::vector<std::string> likelihoods;
+  // Whether the kind's visible units are probabilities (RBMs): the data must be scaled to [0, 1].
+  bool needs_unit_data = false;
 };
 const std::vector<ModelInfo>& model_catalog();
+
+// Sets the fields whose sensible default depends on the kind (the deep autoencoder's
+// 1000-500-250 stack and 30-unit code, the RBM's 500 hidden units); other kinds are unchanged.
+// Used for configs built from flags, before the flags given are applied.
+void apply_kind_defaults(ModelConfig& config);
 
 }  // namespace latentkit

@@ -10,7 +10,7 @@
 namespace latentkit {
 
 struct ModelConfig {
-  std::string kind = "vae";                // "ae" | "vae" (see model_catalog())
+  std::string kind = "vae";                // see model_catalog()
   int64_t input_dim = 784;                 // D
   std::vector<int64_t> image_shape;        // {C, H, W} for image data, empty otherwise
   std::string architecture = "mlp";        // "mlp" | "conv" (conv needs image_shape)
@@ -31,6 +31,28 @@ struct ModelConfig {
   std::string noise = "gaussian";
   double noise_level = 0.3;
   double dropout = 0.2;                    // dropout rate after hidden activations (dropout-ae)
+  // Adversarial autoencoder (aae): the prior its discriminator compares codes with ("gaussian",
+  // "mixture": prior_components Gaussians on a circle, latent_dim 2, or "uniform" on [-2, 2]^L),
+  // the discriminator's hidden widths, and each phase's learning rate as a multiple of --lr.
+  std::string prior = "gaussian";
+  int64_t prior_components = 10;
+  std::vector<int64_t> disc_hidden = {500, 500};
+  double disc_lr_scale = 0.5;
+  double gen_lr_scale = 0.5;
+  // Restricted Boltzmann machines (rbm, and deep-ae's pretraining): hidden units of the rbm kind
+  // ("binary" or "gaussian": linear with unit-variance noise), CD-k steps, SGD with momentum
+  // and weight decay; Gaussian hidden units learn at rbm_code_lr. Gibbs steps per sample.
+  std::string rbm_hidden = "binary";
+  int64_t cd_k = 1;
+  double rbm_lr = 0.1;
+  double rbm_code_lr = 0.001;
+  double rbm_momentum = 0.9;
+  double rbm_weight_decay = 2e-4;
+  int64_t gibbs_steps = 1000;
+  // Deep autoencoder (deep-ae): RBM pretraining epochs per layer (0: random initialisation) and
+  // the fine-tuning optimizer, "adam" or "lbfgs".
+  int64_t pretrain_epochs = 10;
+  std::string finetune = "adam";
 
   nlohmann::json to_json() const;
   static ModelConfig from_json(const nlohmann::json& j);

@@ -29,12 +29,14 @@ class Trainer {
   Trainer(RunConfig config, Dataset dataset, std::shared_ptr<Model> model, std::string run_dir,
           TrainerOptions options = {});
 
-  // Trains up to config.train.epochs, from scratch or from `resume` (a checkpoint of this run).
+  // Trains up to total_epochs(), from scratch or from `resume` (a checkpoint of this run).
   // Returns false when a stop signal interrupted training (a checkpoint was saved), true when
   // every epoch completed.
   bool run(const Checkpoint* resume = nullptr);
 
   Model& model() { return *model_; }
+  // The model's pretraining epochs (if any) followed by config.train.epochs.
+  int64_t total_epochs() const;
 
  private:
   void build_optimizers();

@@ -1,0 +1,103 @@
+// The adversarial autoencoder; see aae.h.
+#include "latentkit/models/aae.h"
+
+#include <torch/torch.h>
+
+#include "latentkit/eval/mmd.h"
+#include "latentkit/nn/blocks.h"
+
+namespace latentkit {
+
+// -log sigmoid(l) = softplus(-l) and -log(1 - sigmoid(l)) = softplus(l), stable for any l.
+torch::Tensor discriminator_loss(const torch::Tensor& real_logits, const torch::Tensor& fake_logits) {
+  return 0.5 * (torch::softplus(-real_logits).mean() + torch::softplus(fake_logits).mean());
+}
+
+torch::Tensor generator_loss(const torch::Tensor& fake_logits) {
+  return torch::softplus(-fake_logits).mean();
+}
+
+torch::Tensor discriminator_accuracy(const torch::Tensor& real_logits, const torch::Tensor& fake_logits) {
+  auto right = (real_logits > 0).sum() + (fake_logits <= 0).sum();
+  return right.to(torch::kFloat32) / static_cast<double>(real_logits.numel() + fake_logits.numel());
+}
+
+AdversarialAutoencoder::AdversarialAutoencoder(ModelConfig config)
+    : Autoencoder(std::move(config)) {
+  prior_ = LatentPrior{config_.prior, config_.latent_dim, config_.prior_components};
+  discriminator_ = register_module(
+      "discriminator", make_mlp(config_.latent_dim, config_.disc_hidden, 1, "leaky_relu"));
+}
+
+// z: [B, L] -> [B]
+torch::Tensor AdversarialAutoencoder::discriminate(const torch::Tensor& z) {
+  return discriminator_->forward(z).squeeze(1);
+}
+
+// -> [n, D]
+torch::Tensor AdversarialAutoencoder::sample(int64_t n, const torch::Tensor& y) {
+  auto opts = parameters().front().options().requires_grad(false);
+  return decode(prior_.sample(n, opts));
+}
+
+// x: [B, D] -> scalar terms (evaluation; training uses train_step's three steps).
+LossTerms AdversarialAutoencoder::losses(const torch::Tensor& x, const torch::Tensor& y) {
+  LossTerms terms = losses_from(x, x, y);
+  torch::NoGradGuard no_grad;
+  auto z_fake = encode(x);  // [B, L]
+  auto z_real = prior_.sample(x.size(0), z_fake.options());
+  auto real = discriminate(z_real), fake = discriminate(z_fake);
+  terms["disc_loss"] = discriminator_loss(real, fake);
+  terms["disc_acc"] = discriminator_accuracy(real, fake);
+  terms["gen_loss"] = generator_loss(fake);
+  if (x.size(0) >= 2) terms["mmd"] = mmd_rbf(z_fake, z_real, default_bandwidths2(config_.latent_dim));
+  return terms;
+}
+
+std::vector<ParamGroup> AdversarialAutoencoder::param_groups() {
+  auto autoencoder = encoder()->parameters();
+  for (const auto& p : decoder()->parameters()) autoencoder.push_back(p);
+  return {ParamGroup{"autoencoder", autoencoder, 1.0},
+          ParamGroup{"discriminator", discriminator_->parameters(), config_.disc_lr_scale},
+          ParamGroup{"generator", encoder()->parameters(), config_.gen_lr_scale}};
+}
+
+// x: [B, D] -> the three steps' terms, detached.
+LossTerms AdversarialAutoencoder::train_step(const torch::Tensor& x, const torch::Tensor& y,
+                                             Optimizers& opt) {
+  auto& reconstruction = *opt.at("autoencoder");
+  auto& discriminator = *opt.at("discriminator");
+  auto& generator = *opt.at("generator");
+
+  reconstruction.zero_grad();
+  LossTerms terms = losses_from(x, x, y);
+  terms.at("loss").backward();
+  reconstruction.step();
+
+  discriminator.zero_grad();
+  torch::Tensor z_fake;
+  {
+    torch::NoGradGuard no_grad;
+    z_fake = encode(x);
+  }
+  auto real = discriminate(prior_.sample(x.size(0), z_fake.options()));
+  auto fake = discriminate(z_fake);
+  auto d_loss = discriminator_loss(real, fake);
+  d_loss.backward();
+  discriminator.step();
+
+  // The generator's gradient passes through D; D's own gradients from this step are discarded
+  // by its zero_grad() before its next step.
+  generator.zero_grad();
+  auto g_loss = generator_loss(discriminate(encode(x)));
+  g_loss.backward();
+  generator.step();
+
+  terms["disc_loss"] = d_loss;
+  terms["disc_acc"] = discriminator_accuracy(real.detach(), fake.detach());
+  terms["gen_loss"] = g_loss;
+  for (auto& [name, t] : terms) t = t.detach();
+  return terms;
+}
+
+}  // namespace latentkit

@@ -1,0 +1,123 @@
+// The deep autoencoder with RBM pretraining; see deep_autoencoder.h.
+#include "latentkit/models/deep_autoencoder.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "latentkit/models/rbm.h"
+
+namespace latentkit {
+
+namespace F = torch::nn::functional;
+
+DeepAutoencoder::DeepAutoencoder(ModelConfig config)
+    : Model(std::move(config)), bce_(config_.likelihood == "bce") {
+  std::vector<int64_t> sizes{config_.input_dim};
+  sizes.insert(sizes.end(), config_.hidden.begin(), config_.hidden.end());
+  sizes.push_back(config_.latent_dim);
+  for (size_t i = 0; i + 1 < sizes.size(); ++i) {
+    const bool code = i + 2 == sizes.size();
+    rbms_.push_back(register_module("rbm" + std::to_string(i),
+                                    std::make_shared<RBMLayer>(sizes[i], sizes[i + 1], code)));
+    decoder_weights_.push_back(register_parameter(
+        "decoder_weight" + std::to_string(i), rbms_.back()->weight.detach().t().contiguous()));
+  }
+}
+
+int64_t DeepAutoencoder::pretraining_epochs() const {
+  return config_.pretrain_epochs * static_cast<int64_t>(rbms_.size());
+}
+
+// x: [B, D] -> [B, L]
+torch::Tensor DeepAutoencoder::encode(const torch::Tensor& x, const torch::Tensor& y) {
+  auto h = x;
+  for (const auto& rbm : rbms_) h = rbm->hidden_mean(h);
+  return h;
+}
+
+// z: [B, L] -> [B, D] logits
+torch::Tensor DeepAutoencoder::decoder_logits(const torch::Tensor& z) {
+  auto h = z;
+  for (size_t i = rbms_.size(); i-- > 0;) {
+    h = torch::addmm(rbms_[i]->visible_bias, h, decoder_weights_[i].t());  // [B, V_i]
+    if (i > 0) h = torch::sigmoid(h);
+  }
+  return h;
+}
+
+// z: [B, L] -> [B, D]
+torch::Tensor DeepAutoencoder::decode(const torch::Tensor& z, const torch::Tensor& y) {
+  return torch::sigmoid(decoder_logits(z));
+}
+
+// x: [B, D] -> scalar terms.
+LossTerms DeepAutoencoder::losses(const torch::Tensor& x, const torch::Tensor& y) {
+  auto logits = decoder_logits(encode(x));  // [B, D]
+  auto xhat = torch::sigmoid(logits);
+  auto recon =
+      bce_ ? F::binary_cross_entropy_with_logits(
+                 logits, x, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone))
+                 .sum(1)
+                 .mean()
+           : (xhat - x).pow(2).sum(1).mean();
+  auto mse = (xhat.detach() - x).pow(2).sum(1).mean();
+  return {{"loss", recon}, {"recon", recon.detach()}, {"mse", mse}};
+}
+
+// x: [B, D] -> [B, V_layer]
+torch::Tensor DeepAutoencoder::layer_input(const torch::Tensor& x, size_t layer) {
+  torch::NoGradGuard no_grad;
+  auto h = x;
+  for (size_t i = 0; i < layer; ++i) h = rbms_[i]->hidden_mean(h);
+  return h;
+}
+
+std::vector<ParamGroup> DeepAutoencoder::param_groups() {
+  ParamGroup group{"model", parameters(), 1.0};
+  group.optimizer = config_.finetune;
+  if (config_.finetune == "lbfgs") group.lr = 1.0;  // the line search sets the step length
+  return {group};
+}
+
+// One CD-k update of the RBM being pretrained, on the codes of the layers below it.
+LossTerms DeepAutoencoder::pretrain_step(const torch::Tensor& x) {
+  const double per_layer = static_cast<double>(config_.pretrain_epochs);
+  const size_t layer = std::min(rbms_.size() - 1, static_cast<size_t>(epochs_done_ / per_layer));
+  RBMLayer& rbm = *rbms_[layer];
+  auto input = layer_input(x, layer);
+  auto g = rbm.cd_gradient(input, config_.cd_k);
+  const double lr = rbm.gaussian_hidden() ? config_.rbm_code_lr : config_.rbm_lr;
+  const double into_layer = epochs_done_ - static_cast<double>(layer) * per_layer;
+  rbm.apply_update(g, lr, rbm_momentum_at(into_layer, config_.rbm_momentum),
+                   config_.rbm_weight_decay);
+  {
+    torch::NoGradGuard no_grad;
+    decoder_weights_[layer].copy_(rbm.weight.t());
+  }
+  auto recon = (g.reconstruction - input).pow(2).sum(1).mean();
+  return {{"loss", recon}, {"cd_recon", recon}};
+}
+
+// One L-BFGS step (several function evaluations) on the batch x: [B, D].
+LossTerms DeepAutoencoder::lbfgs_step(const torch::Tensor& x, torch::optim::Optimizer& opt) {
+  LossTerms first;
+  opt.step([&] {
+    opt.zero_grad();
+    LossTerms terms = losses(x);
+    terms.at("loss").backward();
+    if (first.empty()) first = terms;  // the batch's terms before the step, as Adam reports them
+    return terms.at("loss");
+  });
+  for (auto& [name, t] : first) t = t.detach();
+  return first;
+}
+
+LossTerms DeepAutoencoder::train_step(const torch::Tensor& x, const torch::Tensor& y,
+                                      Optimizers& opt) {
+  if (epochs_done_ < static_cast<double>(pretraining_epochs())) return pretrain_step(x);
+  if (config_.finetune == "lbfgs") return lbfgs_step(x, *opt.at("model"));
+  return Model::train_step(x, y, opt);
+}
+
+}  // namespace latentkit
