@@ -51,9 +51,27 @@ torch::Tensor DeepAutoencoder::decode(const torch::Tensor& z, const torch::Tenso
   return torch::sigmoid(decoder_logits(z));
 }
 
+size_t DeepAutoencoder::pretraining_layer() const {
+  if (!(epochs_done_ < static_cast<double>(pretraining_epochs()))) return rbms_.size();
+  const double per_layer = static_cast<double>(config_.pretrain_epochs);
+  return std::min(rbms_.size() - 1, static_cast<size_t>(epochs_done_ / per_layer));
+}
+
 // x: [B, D] -> scalar terms.
 LossTerms DeepAutoencoder::losses(const torch::Tensor& x, const torch::Tensor& y) {
-  auto logits = decoder_logits(encode(x));  // [B, D]
+  torch::Tensor logits;  // [B, D]
+  const size_t depth = std::min(rbms_.size(), pretraining_layer() + 1);
+  if (depth == rbms_.size()) {
+    logits = decoder_logits(encode(x));
+  } else {  // up through the RBMs trained so far and back down through their transposes
+    auto h = x;
+    for (size_t i = 0; i < depth; ++i) h = rbms_[i]->hidden_mean(h);
+    for (size_t i = depth; i-- > 0;) {
+      h = torch::addmm(rbms_[i]->visible_bias, h, rbms_[i]->weight);
+      if (i > 0) h = torch::sigmoid(h);
+    }
+    logits = h;
+  }
   auto xhat = torch::sigmoid(logits);
   auto recon =
       bce_ ? F::binary_cross_entropy_with_logits(
@@ -83,7 +101,7 @@ std::vector<ParamGroup> DeepAutoencoder::param_groups() {
 // One CD-k update of the RBM being pretrained, on the codes of the layers below it.
 LossTerms DeepAutoencoder::pretrain_step(const torch::Tensor& x) {
   const double per_layer = static_cast<double>(config_.pretrain_epochs);
-  const size_t layer = std::min(rbms_.size() - 1, static_cast<size_t>(epochs_done_ / per_layer));
+  const size_t layer = pretraining_layer();
   RBMLayer& rbm = *rbms_[layer];
   auto input = layer_input(x, layer);
   auto g = rbm.cd_gradient(input, config_.cd_k);
@@ -115,7 +133,7 @@ LossTerms DeepAutoencoder::lbfgs_step(const torch::Tensor& x, torch::optim::Opti
 
 LossTerms DeepAutoencoder::train_step(const torch::Tensor& x, const torch::Tensor& y,
                                       Optimizers& opt) {
-  if (epochs_done_ < static_cast<double>(pretraining_epochs())) return pretrain_step(x);
+  if (pretraining_layer() < rbms_.size()) return pretrain_step(x);
   if (config_.finetune == "lbfgs") return lbfgs_step(x, *opt.at("model"));
   return Model::train_step(x, y, opt);
 }

@@ -75,6 +75,13 @@ TEST(DeepAutoencoder, PretrainingTrainsOneRbmAtATimeAndKeepsTheDecoderTied) {
   auto model = build(small_deep(2));
   auto x = prototypes(256);
   const double untrained = model->losses(x).at("recon").item<double>();
+  // While the first RBM trains, the terms reconstruct through it alone: x -> h -> logits.
+  model->set_training_progress(0.5);
+  auto& r0 = model->rbm(0);
+  auto logits = torch::matmul(torch::sigmoid(torch::matmul(x, r0.weight.t()) + r0.hidden_bias), r0.weight) +
+                r0.visible_bias;
+  auto bce = torch::binary_cross_entropy_with_logits(logits, x, {}, {}, at::Reduction::None).sum(1).mean();
+  EXPECT_NEAR(model->losses(x).at("recon").item<double>(), bce.item<double>(), 1e-4);
   Optimizers none;  // pretraining needs no optimizer
   for (size_t layer = 0; layer < 3; ++layer) {
     std::vector<torch::Tensor> before;

@@ -14,8 +14,11 @@
 // config.pretrain_epochs = 0 gives the same network trained from random initialisation.
 //
 // Pretraining steps report {"loss" = "cd_recon"}: the current RBM's reconstruction error of its
-// own input. losses() (evaluation, fine-tuning) reconstructs pixels through the whole network:
-// {"loss" = "recon" (BCE with logits, or squared error, summed over D), "mse"}.
+// own input. losses() reconstructs pixels: {"loss" = "recon" (BCE with logits, or squared error,
+// summed over D), "mse"}, through the whole network, except while pretraining, when it goes
+// through the RBMs trained so far (up through the current one) and back, which shows the stack
+// taking shape. A model not being trained (progress never set) is a finished one.
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -49,13 +52,15 @@ class DeepAutoencoder : public Model {
 
  private:
   LossTerms pretrain_step(const torch::Tensor& x);
+  // The RBM being pretrained at the current progress, or layers() when pretraining is over.
+  size_t pretraining_layer() const;
   LossTerms lbfgs_step(const torch::Tensor& x, torch::optim::Optimizer& opt);
 
   std::vector<std::shared_ptr<RBMLayer>> rbms_;
   // The decoder's weights, [V_i, H_i] for RBM i; its biases are the RBMs' visible biases.
   std::vector<torch::Tensor> decoder_weights_;
   bool bce_;
-  double epochs_done_ = 0;
+  double epochs_done_ = std::numeric_limits<double>::infinity();  // training progress
 };
 
 }  // namespace latentkit
