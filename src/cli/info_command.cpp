@@ -31,7 +31,7 @@ void run_info(const InfoArgs& a) {
     std::printf("model       %s, %lld parameters, latent %lld\n", ck.config.model.kind.c_str(),
                 static_cast<long long>(params), static_cast<long long>(ck.config.model.latent_dim));
     std::printf("trained     %lld of %lld epochs%s on %s\n", static_cast<long long>(ck.progress.epoch),
-                static_cast<long long>(ck.config.train.epochs),
+                static_cast<long long>(model->pretraining_epochs() + ck.config.train.epochs),
                 ck.progress.batch > 0 ? " (interrupted mid-epoch)" : "", ck.config.data.source.c_str());
     if (ck.progress.epoch > 0) std::printf("best test   loss %.4f\n", ck.progress.best_test_loss);
     std::printf("config      %s\n", ck.config.model.to_json().dump().c_str());

@@ -72,6 +72,16 @@ with tempfile.TemporaryDirectory() as tmp:
             check(proc.returncode == 2 and "no prior" in proc.stderr,
                   f"{kind}: sample refused in one line: {proc.stderr.strip()}")
 
+    # L-BFGS fine-tuning from random initialisation, checkpointed and resumed for a second epoch.
+    out = os.path.join(tmp, "lbfgs")
+    common = ["--model", "deep-ae", "--finetune", "lbfgs", "--pretrain-epochs", 0, "--hidden", 64,
+              "--latent", 8, "--batch-size", 1000, "--limit", 3000, "--out", out, "--quiet"]
+    run(args.latentkit, "train", *common, "--epochs", 1)
+    run(args.latentkit, "train", "--resume", "--epochs", 2, "--out", out, "--quiet")
+    m = metrics(out)
+    check(len(m) == 2 and m[1]["test"]["loss"] < m[0]["test"]["loss"],
+          f"deep-ae lbfgs: resumed to {len(m)} epochs, test loss {[e['test']['loss'] for e in m]}")
+
     bad = run(args.latentkit, "train", "--model", "rbm", "--scaling", "standardize", "--limit", 100,
               "--out", os.path.join(tmp, "bad"), check=False)
     check(bad.returncode == 2 and "--scaling" in bad.stderr, f"rbm on standardized data refused: {bad.stderr.strip()}")
