@@ -42,7 +42,8 @@ void read_field(const nlohmann::json& j, const char* key, T& target) {
 const std::vector<std::string> kFields = {
     "kind",   "input_dim", "image_shape", "architecture", "hidden",     "conv_channels",
     "latent_dim", "activation", "likelihood", "beta", "sigma", "learn_sigma",
-    "kl_warmup_epochs", "iwae_k", "num_classes", "noise", "noise_level", "dropout"};
+    "kl_warmup_epochs", "iwae_k", "num_classes", "noise", "noise_level", "dropout",
+    "flow_steps", "flow_scales", "flow_hidden", "flow_coupling", "flow_permutation", "logit_alpha"};
 
 }  // namespace
 
@@ -64,7 +65,13 @@ nlohmann::json ModelConfig::to_json() const {
                         {"num_classes", num_classes},
                         {"noise", noise},
                         {"noise_level", noise_level},
-                        {"dropout", dropout}};
+                        {"dropout", dropout},
+                        {"flow_steps", flow_steps},
+                        {"flow_scales", flow_scales},
+                        {"flow_hidden", flow_hidden},
+                        {"flow_coupling", flow_coupling},
+                        {"flow_permutation", flow_permutation},
+                        {"logit_alpha", logit_alpha}};
 }
 
 // Missing fields keep their defaults (so older checkpoints stay readable); unknown fields are
@@ -93,6 +100,12 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j) {
   read_field(j, "noise", c.noise);
   read_field(j, "noise_level", c.noise_level);
   read_field(j, "dropout", c.dropout);
+  read_field(j, "flow_steps", c.flow_steps);
+  read_field(j, "flow_scales", c.flow_scales);
+  read_field(j, "flow_hidden", c.flow_hidden);
+  read_field(j, "flow_coupling", c.flow_coupling);
+  read_field(j, "flow_permutation", c.flow_permutation);
+  read_field(j, "logit_alpha", c.logit_alpha);
   return c;
 }
 
@@ -150,6 +163,16 @@ void ModelConfig::validate() const {
     fail("kl_warmup_epochs", "must be >= 0 (got " + std::to_string(kl_warmup_epochs) + ")");
   if (iwae_k < 1) fail("iwae_k", "must be >= 1 (got " + std::to_string(iwae_k) + ")");
   if (num_classes < 0) fail("num_classes", "must be >= 0 (got " + std::to_string(num_classes) + ")");
+  if (flow_steps < 0) fail("flow_steps", "must be >= 0 (got " + std::to_string(flow_steps) + ")");
+  if (flow_scales < 0) fail("flow_scales", "must be >= 0 (got " + std::to_string(flow_scales) + ")");
+  if (flow_hidden < 0) fail("flow_hidden", "must be >= 0 (got " + std::to_string(flow_hidden) + ")");
+  if (flow_coupling != "default" && flow_coupling != "affine" && flow_coupling != "additive")
+    fail("flow_coupling", "unknown coupling '" + flow_coupling + "' (expected affine or additive)");
+  const std::vector<std::string> perms = {"default", "none", "reverse", "random", "conv1x1", "conv1x1-lu"};
+  if (std::find(perms.begin(), perms.end(), flow_permutation) == perms.end())
+    fail("flow_permutation", "unknown permutation '" + flow_permutation + "' (expected one of: " +
+                                 join(perms) + ")");
+  if (!(logit_alpha >= 0 && logit_alpha < 0.5)) fail("logit_alpha", "must be in [0, 0.5)");
   if (conditional()) {
     if (num_classes < 1)
       fail("num_classes", "model kind '" + kind + "' needs labelled data (num_classes >= 1)");

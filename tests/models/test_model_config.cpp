@@ -110,7 +110,7 @@ TEST(ModelConfig, JsonRoundTripsEveryField) {
   EXPECT_EQ(back.noise, "mask");
   EXPECT_EQ(back.noise_level, 0.45);
   EXPECT_EQ(back.dropout, 0.1);
-  EXPECT_EQ(c.to_json().size(), 18u);  // every field is written
+  EXPECT_EQ(c.to_json().size(), 24u);  // every field is written
 }
 
 TEST(ModelConfig, MissingFieldsTakeDefaults) {
