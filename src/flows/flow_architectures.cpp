@@ -29,7 +29,7 @@ Choices resolve(const ModelConfig& c) {
     const char* permutation;
   };
   const Default d = c.kind == "nice"      ? Default{4, 1, 256, "additive", "none"}
-                    : c.kind == "realnvp" ? Default{3, 2, 64, "affine", "none"}
+                    : c.kind == "realnvp" ? Default{3, 2, 32, "affine", "none"}
                     : c.kind == "glow"    ? Default{4, 2, 64, "affine", "conv1x1-lu"}
                     : c.kind == "flow2d"  ? Default{8, 1, 64, "affine", "none"}
                                           : Default{6, 1, 128, "affine", "conv1x1-lu"};

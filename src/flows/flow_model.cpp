@@ -4,10 +4,26 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <functional>
 
 #include "latentkit/flows/flow_architectures.h"
 
 namespace latentkit {
+
+namespace {
+
+// Without autograd (evaluation), big batches go through fn in chunks: on the CPU the convolutions'
+// buffers grow with the batch, and a 1000-image batch runs many times slower per image than 128.
+// x: [B, D] -> fn's rows, concatenated.
+torch::Tensor in_chunks(const torch::Tensor& x, const std::function<torch::Tensor(const torch::Tensor&)>& fn) {
+  constexpr int64_t kChunk = 128;
+  if (torch::GradMode::is_enabled() || x.size(0) <= kChunk) return fn(x);
+  std::vector<torch::Tensor> parts;
+  for (int64_t s = 0; s < x.size(0); s += kChunk) parts.push_back(fn(x.narrow(0, s, std::min(kChunk, x.size(0) - s))));
+  return torch::cat(parts);
+}
+
+}  // namespace
 
 torch::Tensor standard_normal_log_prob(const torch::Tensor& z) {
   return -0.5 * z.pow(2).sum(1) - 0.5 * static_cast<double>(z.size(1)) * std::log(2 * M_PI);
@@ -55,14 +71,18 @@ torch::Tensor FlowModel::log_density(const torch::Tensor& v) {
 
 // x: [B, D] -> z: [B, D]; images at the centres of their levels' cells.
 torch::Tensor FlowModel::encode(const torch::Tensor& x, const torch::Tensor& y) {
-  if (!image_) return transform(x).y;
-  return transform(dequantize(pixel_levels(x), torch::full_like(x, 0.5))).y;
+  return in_chunks(x, [&](const torch::Tensor& xb) {
+    if (!image_) return transform(xb).y;
+    return transform(dequantize(pixel_levels(xb), torch::full_like(xb, 0.5))).y;
+  });
 }
 
 // z: [B, D] -> x: [B, D]
 torch::Tensor FlowModel::decode(const torch::Tensor& z, const torch::Tensor& y) {
-  auto v = inverse_transform(z);
-  return image_ ? quantize(v) : v;
+  return in_chunks(z, [&](const torch::Tensor& zb) {
+    auto v = inverse_transform(zb);
+    return image_ ? quantize(v) : v;
+  });
 }
 
 torch::Tensor FlowModel::sample(int64_t n, const torch::Tensor& y) { return sample_at_temperature(n, 1.0); }
@@ -76,9 +96,11 @@ torch::Tensor FlowModel::sample_at_temperature(int64_t n, double temperature) {
 
 // x: [B, D] -> [B]
 torch::Tensor FlowModel::log_likelihood(const torch::Tensor& x, int64_t k, const torch::Tensor& y) {
-  if (!image_) return log_density(x);
-  auto v = dequantize(pixel_levels(x), torch::rand_like(x));
-  return discrete_log_likelihood(log_density(v), x.size(1));
+  return in_chunks(x, [&](const torch::Tensor& xb) {
+    if (!image_) return log_density(xb);
+    auto v = dequantize(pixel_levels(xb), torch::rand_like(xb));
+    return discrete_log_likelihood(log_density(v), xb.size(1));
+  });
 }
 
 // x: [B, D] -> scalar terms

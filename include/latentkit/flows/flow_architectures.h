@@ -5,7 +5,7 @@
 //             alternating checkerboard masks, then a diagonal scaling (ActNorm).
 //   realnvp:  scales (2): all but the last are [steps (3) checkerboard affine couplings, squeeze,
 //             steps channel-wise affine couplings, factor out half]; the last is steps + 1
-//             checkerboard couplings. Conv nets of 64 channels.
+//             checkerboard couplings. Conv nets of 32 channels.
 //   glow:     scales (2) levels of [squeeze, steps (4) x (ActNorm, LU 1x1 conv, affine channel
 //             coupling), factor out half (not after the last)]. Conv nets of 64 channels.
 //   gaussian: one ActNorm on the flattened image: a per-pixel Gaussian.
