@@ -8,6 +8,7 @@
 
 #include "jacobian.h"
 #include "latentkit/data/synthetic.h"
+#include "latentkit/error.h"
 #include "latentkit/eval/evaluate.h"
 #include "latentkit/flows/actnorm.h"
 #include "latentkit/flows/density_grid.h"
@@ -191,4 +192,24 @@ TEST(FlowModels, TrainedFlow2dDensityIntegratesToOne) {
   DensityGrid g = density_on_grid(*m, -6, -6, 0.02, 700);
   const double mass = g.density.sum().item<double>() * g.cell_area();
   EXPECT_NEAR(mass, 1.0, 0.01);
+}
+
+TEST(FlowModels, DataThatDoesNotSuitTheKindIsAnInputErrorNamingTheFlag) {
+  auto expect_rejected = [](ModelConfig c, const std::string& flag) {
+    try {
+      make_model(c);
+      ADD_FAILURE() << c.kind << " accepted";
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(flag + ":", 0), 0u) << e.what();
+    }
+  };
+  ModelConfig c = tiny("realnvp");
+  c.image_shape.clear();
+  expect_rejected(c, "--data");
+  c = tiny("glow");
+  c.flow_scales = 3;  // 4x4 images cannot be squeezed three times
+  expect_rejected(c, "--flow-scales");
+  c = tiny("flow2d");
+  c.input_dim = 3;
+  expect_rejected(c, "--data");
 }

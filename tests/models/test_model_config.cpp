@@ -65,6 +65,12 @@ TEST(ModelConfig, RejectsEachInvalidFieldByName) {
       {"dropout", [](ModelConfig& c) { c.dropout = 1.0; }},
       {"image_shape", [](ModelConfig& c) { c.architecture = "conv"; c.image_shape = {}; }},
       {"image_shape", [](ModelConfig& c) { c.image_shape = {28, 28}; }},
+      {"flow_steps", [](ModelConfig& c) { c.flow_steps = -1; }},
+      {"flow_scales", [](ModelConfig& c) { c.flow_scales = -1; }},
+      {"flow_hidden", [](ModelConfig& c) { c.flow_hidden = -1; }},
+      {"flow_coupling", [](ModelConfig& c) { c.flow_coupling = "multiplicative"; }},
+      {"flow_permutation", [](ModelConfig& c) { c.flow_permutation = "shuffle"; }},
+      {"logit_alpha", [](ModelConfig& c) { c.logit_alpha = 0.5; }},
   };
   for (const auto& [field, mutate] : cases) {
     ModelConfig c;
@@ -98,6 +104,12 @@ TEST(ModelConfig, JsonRoundTripsEveryField) {
   c.noise = "mask";
   c.noise_level = 0.45;
   c.dropout = 0.1;
+  c.flow_steps = 5;
+  c.flow_scales = 3;
+  c.flow_hidden = 48;
+  c.flow_coupling = "additive";
+  c.flow_permutation = "random";
+  c.logit_alpha = 0.01;
   const ModelConfig back = ModelConfig::from_json(nlohmann::json::parse(c.to_json().dump()));
   EXPECT_EQ(back.to_json(), c.to_json());
   EXPECT_EQ(back.kind, "ae");
@@ -110,6 +122,12 @@ TEST(ModelConfig, JsonRoundTripsEveryField) {
   EXPECT_EQ(back.noise, "mask");
   EXPECT_EQ(back.noise_level, 0.45);
   EXPECT_EQ(back.dropout, 0.1);
+  EXPECT_EQ(back.flow_steps, 5);
+  EXPECT_EQ(back.flow_scales, 3);
+  EXPECT_EQ(back.flow_hidden, 48);
+  EXPECT_EQ(back.flow_coupling, "additive");
+  EXPECT_EQ(back.flow_permutation, "random");
+  EXPECT_EQ(back.logit_alpha, 0.01);
   EXPECT_EQ(c.to_json().size(), 24u);  // every field is written
 }
 
