@@ -8,6 +8,7 @@
 #include "latentkit/data/loaders.h"
 #include "latentkit/error.h"
 #include "latentkit/eval/evaluate.h"
+#include "latentkit/flows/flow_architectures.h"
 #include "latentkit/util/rng.h"
 #include "latentkit/util/runtime.h"
 #include "loaded_run.h"
@@ -84,7 +85,10 @@ void run_score(const RowsArgs& a) {
   write_table(a.out, names, torch::stack(cols, 1));
   std::cout << "scored " << x.size(0) << " samples to " << a.out
             << (s.log_likelihood.defined() ? " (log-likelihood in nats" : " (no likelihood for this model")
-            << (run.model->log_likelihood_is_bound() ? ", IWAE bound with k=" + std::to_string(a.k) : "")
+            << (!run.model->log_likelihood_is_bound() ? ""
+                : is_image_flow(run.model->config().kind)
+                    ? std::string(", dequantisation bound of the 8-bit data")
+                    : ", IWAE bound with k=" + std::to_string(a.k))
             << "; squared reconstruction error)\n";
 }
 

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "latentkit/error.h"
 #include "latentkit/eval/evaluate.h"
+#include "latentkit/flows/flow_architectures.h"
 #include "latentkit/util/atomic_file.h"
 #include "latentkit/util/rng.h"
 #include "latentkit/util/runtime.h"
@@ -56,7 +57,10 @@ void run_eval(const EvalArgs& a) {
   if (r.has_log_likelihood)
     std::printf("log p(x)    %s%.4f nats  (%.4f bits/dim)%s\n", r.log_likelihood_is_bound ? ">= " : "",
                 r.log_likelihood, r.bits_per_dim,
-                r.log_likelihood_is_bound ? ("  [IWAE bound, k=" + std::to_string(r.k) + "]").c_str() : "");
+                !r.log_likelihood_is_bound ? ""
+                : is_image_flow(run.checkpoint.config.model.kind)
+                    ? "  [dequantisation bound, one uniform draw per sample]"
+                    : ("  [IWAE bound, k=" + std::to_string(r.k) + "]").c_str());
   nlohmann::json j{{"checkpoint", run.path}, {"split", a.split},     {"samples", r.samples},
                    {"mse", r.mse},           {"losses", r.losses},   {"k", r.k}};
   if (!std::isnan(r.bce)) j["bce"] = r.bce;

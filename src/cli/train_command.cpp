@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "latentkit/data/data_config.h"
 #include "latentkit/error.h"
+#include "latentkit/flows/flow_architectures.h"
 #include "latentkit/models/corruption.h"
 #include "latentkit/train/trainer.h"
 #include "latentkit/util/rng.h"
@@ -125,6 +126,12 @@ RunConfig with_given_flags(RunConfig base, const RunConfig& cfg, const TrainArgs
   if (given("--gibbs-steps")) base.model.gibbs_steps = cfg.model.gibbs_steps;
   if (given("--pretrain-epochs")) base.model.pretrain_epochs = cfg.model.pretrain_epochs;
   if (given("--finetune")) base.model.finetune = cfg.model.finetune;
+  if (given("--flow-steps")) base.model.flow_steps = cfg.model.flow_steps;
+  if (given("--flow-scales")) base.model.flow_scales = cfg.model.flow_scales;
+  if (given("--flow-hidden")) base.model.flow_hidden = cfg.model.flow_hidden;
+  if (given("--flow-coupling")) base.model.flow_coupling = cfg.model.flow_coupling;
+  if (given("--flow-permutation")) base.model.flow_permutation = cfg.model.flow_permutation;
+  if (given("--logit-alpha")) base.model.logit_alpha = cfg.model.logit_alpha;
   if (given("--binarize")) base.data.binarize = cfg.data.binarize;
   if (given("--scaling")) base.data.scaling = cfg.data.scaling;
   if (given("--csv-header")) base.data.csv_header = cfg.data.csv_header;
@@ -176,6 +183,11 @@ void run_train(CLI::App& cmd, TrainArgs& a) {
       fail(cfg.data.source, "has no labels; model kind '" + cfg.model.kind + "' needs them");
     cfg.model.num_classes = data.num_classes();
   }
+  // Image flows dequantise 8-bit levels: they need x = level / 255.
+  if (is_image_flow(cfg.model.kind) &&
+      (!data.image || data.preprocess.scaling != Scaling::Unit || data.preprocess.binarize))
+    fail("--model", "kind '" + cfg.model.kind + "' needs 8-bit image data with --scaling unit "
+                    "(or auto) and no --binarize");
   seed_everything(cfg.train.seed);
   auto model = make_model(cfg.model);
   if (!a.quiet) {
@@ -187,7 +199,12 @@ void run_train(CLI::App& cmd, TrainArgs& a) {
               << "\n";
   }
   Trainer trainer(cfg, std::move(data), model, a.out, TrainerOptions{a.quiet, !a.quiet});
-  if (!trainer.run(resume.get())) exit_code() = 130;
+  try {
+    if (!trainer.run(resume.get())) exit_code() = 130;
+  } catch (const TrainingDiverged& e) {
+    std::cerr << "latentkit: error: " << e.what() << "\n";
+    exit_code() = 3;
+  }
 }
 
 }  // namespace
@@ -258,6 +275,20 @@ void add_train_command(CLI::App& app) {
                   "RBM pretraining epochs per layer before --epochs of fine-tuning (deep-ae; 0: random init)")
       ->capture_default_str();
   cmd->add_option("--finetune", c.model.finetune, "Fine-tuning optimizer of deep-ae: adam or lbfgs")
+      ->capture_default_str();
+  cmd->add_option("--flow-steps", c.model.flow_steps,
+                  "Flows: coupling steps per scale (images) or in all (vectors); 0: the kind's default")
+      ->capture_default_str();
+  cmd->add_option("--flow-scales", c.model.flow_scales, "Image flows: scales of squeeze + factor-out (0: default)")
+      ->capture_default_str();
+  cmd->add_option("--flow-hidden", c.model.flow_hidden, "Flows: width of the coupling networks (0: default)")
+      ->capture_default_str();
+  cmd->add_option("--flow-coupling", c.model.flow_coupling, "Flows: affine or additive (default: the kind's)")
+      ->capture_default_str();
+  cmd->add_option("--flow-permutation", c.model.flow_permutation,
+                  "Flows: layer before each coupling: none, reverse, random, conv1x1, conv1x1-lu")
+      ->capture_default_str();
+  cmd->add_option("--logit-alpha", c.model.logit_alpha, "Image flows: alpha of the logit transform")
       ->capture_default_str();
   cmd->add_flag("--binarize", c.data.binarize, "Dynamic binarization of training batches");
   cmd->add_option("--scaling", c.data.scaling, "auto, none, unit or standardize")->capture_default_str();

@@ -45,7 +45,8 @@ const std::vector<std::string> kFields = {
     "kl_warmup_epochs", "iwae_k", "num_classes", "noise", "noise_level", "dropout",
     "prior", "prior_components", "disc_hidden", "disc_lr_scale", "gen_lr_scale",
     "rbm_hidden", "cd_k", "rbm_lr", "rbm_code_lr", "rbm_momentum", "rbm_weight_decay",
-    "gibbs_steps", "pretrain_epochs", "finetune"};
+    "gibbs_steps", "pretrain_epochs", "finetune",
+    "flow_steps", "flow_scales", "flow_hidden", "flow_coupling", "flow_permutation", "logit_alpha"};
 
 bool positive_finite(double v) { return std::isfinite(v) && v > 0; }
 
@@ -119,7 +120,13 @@ nlohmann::json ModelConfig::to_json() const {
                         {"rbm_weight_decay", rbm_weight_decay},
                         {"gibbs_steps", gibbs_steps},
                         {"pretrain_epochs", pretrain_epochs},
-                        {"finetune", finetune}};
+                        {"finetune", finetune},
+                        {"flow_steps", flow_steps},
+                        {"flow_scales", flow_scales},
+                        {"flow_hidden", flow_hidden},
+                        {"flow_coupling", flow_coupling},
+                        {"flow_permutation", flow_permutation},
+                        {"logit_alpha", logit_alpha}};
 }
 
 // Missing fields keep their defaults (so older checkpoints stay readable); unknown fields are
@@ -162,6 +169,12 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j) {
   read_field(j, "gibbs_steps", c.gibbs_steps);
   read_field(j, "pretrain_epochs", c.pretrain_epochs);
   read_field(j, "finetune", c.finetune);
+  read_field(j, "flow_steps", c.flow_steps);
+  read_field(j, "flow_scales", c.flow_scales);
+  read_field(j, "flow_hidden", c.flow_hidden);
+  read_field(j, "flow_coupling", c.flow_coupling);
+  read_field(j, "flow_permutation", c.flow_permutation);
+  read_field(j, "logit_alpha", c.logit_alpha);
   return c;
 }
 
@@ -221,6 +234,16 @@ void ModelConfig::validate() const {
   if (num_classes < 0) fail("num_classes", "must be >= 0 (got " + std::to_string(num_classes) + ")");
   check_adversarial(*this);
   check_boltzmann(*this);
+  if (flow_steps < 0) fail("flow_steps", "must be >= 0 (got " + std::to_string(flow_steps) + ")");
+  if (flow_scales < 0) fail("flow_scales", "must be >= 0 (got " + std::to_string(flow_scales) + ")");
+  if (flow_hidden < 0) fail("flow_hidden", "must be >= 0 (got " + std::to_string(flow_hidden) + ")");
+  if (flow_coupling != "default" && flow_coupling != "affine" && flow_coupling != "additive")
+    fail("flow_coupling", "unknown coupling '" + flow_coupling + "' (expected affine or additive)");
+  const std::vector<std::string> perms = {"default", "none", "reverse", "random", "conv1x1", "conv1x1-lu"};
+  if (std::find(perms.begin(), perms.end(), flow_permutation) == perms.end())
+    fail("flow_permutation", "unknown permutation '" + flow_permutation + "' (expected one of: " +
+                                 join(perms) + ")");
+  if (!(logit_alpha >= 0 && logit_alpha < 0.5)) fail("logit_alpha", "must be in [0, 0.5)");
   if (conditional()) {
     if (num_classes < 1)
       fail("num_classes", "model kind '" + kind + "' needs labelled data (num_classes >= 1)");

@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "latentkit/error.h"
+#include "latentkit/flows/flow_model.h"
 #include "latentkit/models/aae.h"
 #include "latentkit/models/autoencoder.h"
 #include "latentkit/models/cvae.h"
@@ -54,6 +55,18 @@ const std::vector<KindEntry>& kinds() {
       {{"deep-ae", "deep autoencoder: greedy RBM pretraining, unrolled, fine-tuned (Hinton 2006)",
         {"bce", "mse"}, true},
        build<DeepAutoencoder>},
+      {{"nice", "NICE flow: additive couplings on the flattened image, exact likelihood", {"exact"}},
+       build<FlowModel>},
+      {{"realnvp", "RealNVP flow: affine checkerboard/channel couplings, multi-scale", {"exact"}},
+       build<FlowModel>},
+      {{"glow", "Glow flow: ActNorm, LU 1x1 convolution, affine coupling, multi-scale", {"exact"}},
+       build<FlowModel>},
+      {{"gaussian", "per-pixel Gaussian on dequantised images: the floor for flows", {"exact"}},
+       build<FlowModel>},
+      {{"flow2d", "RealNVP flow for 2-D point sets, density picture (--data moons)", {"exact"}},
+       build<FlowModel>},
+      {{"flow", "RealNVP flow with LU linear maps for tabular vectors", {"exact"}},
+       build<FlowModel>},
   };
   return kKinds;
 }

@@ -10,6 +10,7 @@
 
 #include "latentkit/error.h"
 #include "latentkit/eval/evaluate.h"
+#include "latentkit/flows/density_grid.h"
 #include "latentkit/train/progress.h"
 #include "latentkit/train/stop_signal.h"
 #include "latentkit/util/atomic_file.h"
@@ -162,6 +163,9 @@ bool Trainer::train_epoch(const torch::Tensor& permutation) {
     sums[name] = torch::full({}, value, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
   const auto start = Clock::now();
   const double seconds_before = progress_.seconds;
+  // Set on the device once a loss is NaN or Inf; read every few batches to keep syncs rare, and
+  // always before anything is saved.
+  auto nonfinite = torch::zeros({}, torch::TensorOptions().dtype(torch::kBool).device(device_));
   auto flush = [&] {
     progress_.seconds = seconds_before + std::chrono::duration<double>(Clock::now() - start).count();
     for (const auto& [name, sum] : sums) progress_.sums[name] = sum.item<double>();
@@ -169,6 +173,7 @@ bool Trainer::train_epoch(const torch::Tensor& permutation) {
   for (int64_t b = progress_.batch; b < batches; ++b) {
     if (StopSignal::requested()) {
       bar.finish();
+      check_finite(nonfinite, b);
       flush();
       return false;
     }
@@ -177,6 +182,8 @@ bool Trainer::train_epoch(const torch::Tensor& permutation) {
     auto y = data_.train.labelled() ? data_.train.y.index_select(0, idx) : torch::Tensor();
     model_->set_training_progress(progress_.epoch + static_cast<double>(b) / batches);
     LossTerms terms = model_->train_step(x, y, optimizers_);
+    nonfinite = nonfinite | ~torch::isfinite(terms.at("loss"));
+    if ((b + 1) % 25 == 0) check_finite(nonfinite, b + 1);
     for (const auto& [name, value] : terms) {
       auto weighted = value.detach().to(torch::kFloat64) * x.size(0);
       auto it = sums.find(name);
@@ -188,8 +195,20 @@ bool Trainer::train_epoch(const torch::Tensor& permutation) {
     if (bar.wants_update()) bar.update(b + 1, progress_.seen, terms.at("loss").item<double>());
   }
   bar.finish();
+  check_finite(nonfinite, batches);
   flush();
   return true;
+}
+
+void Trainer::check_finite(const torch::Tensor& nonfinite, int64_t batch) const {
+  if (!nonfinite.item<bool>()) return;
+  const int64_t epoch = progress_.epoch + 1;
+  const std::string last = dir_ + "/checkpoints/last.pt";
+  const std::string kept = fs::exists(last) ? last + " is the last good checkpoint"
+                               : "no checkpoint was saved";
+  throw TrainingDiverged("the training loss became NaN or Inf in epoch " + std::to_string(epoch) +
+                         " (by batch " + std::to_string(batch) + "); training stopped and " + kept +
+                         " (try a lower --lr)");
 }
 
 void Trainer::finish_epoch() {
@@ -236,7 +255,15 @@ void Trainer::finish_epoch() {
 }
 
 void Trainer::write_pictures() {
-  if (!data_.image) return;
+  if (!data_.image) {
+    if (data_.dim() == 2 && model_->has_log_likelihood() && !model_->log_likelihood_is_bound()) {
+      const bool was_training = model_->is_training();
+      model_->eval();
+      write_density_png(dir_ + "/density.png", *model_, data_.test.x);
+      model_->train(was_training);
+    }
+    return;
+  }
   const ImageShape& s = *data_.image;
   const std::vector<int64_t> shape{s.channels, s.height, s.width};
   const int64_t n = std::min<int64_t>(config_.train.grid_size, data_.test.size());

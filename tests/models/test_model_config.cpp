@@ -65,6 +65,28 @@ TEST(ModelConfig, RejectsEachInvalidFieldByName) {
       {"dropout", [](ModelConfig& c) { c.dropout = 1.0; }},
       {"image_shape", [](ModelConfig& c) { c.architecture = "conv"; c.image_shape = {}; }},
       {"image_shape", [](ModelConfig& c) { c.image_shape = {28, 28}; }},
+      {"flow_steps", [](ModelConfig& c) { c.flow_steps = -1; }},
+      {"flow_scales", [](ModelConfig& c) { c.flow_scales = -1; }},
+      {"flow_hidden", [](ModelConfig& c) { c.flow_hidden = -1; }},
+      {"flow_coupling", [](ModelConfig& c) { c.flow_coupling = "multiplicative"; }},
+      {"flow_permutation", [](ModelConfig& c) { c.flow_permutation = "shuffle"; }},
+      {"logit_alpha", [](ModelConfig& c) { c.logit_alpha = 0.5; }},
+      {"prior", [](ModelConfig& c) { c.prior = "laplace"; }},
+      {"prior_components", [](ModelConfig& c) { c.prior_components = 0; }},
+      {"latent_dim", [](ModelConfig& c) { c.kind = "aae"; c.likelihood = "bce"; c.prior = "mixture"; }},
+      {"disc_hidden", [](ModelConfig& c) { c.disc_hidden = {0}; }},
+      {"disc_lr_scale", [](ModelConfig& c) { c.disc_lr_scale = 0; }},
+      {"gen_lr_scale", [](ModelConfig& c) { c.gen_lr_scale = -1; }},
+      {"rbm_hidden", [](ModelConfig& c) { c.rbm_hidden = "softmax"; }},
+      {"cd_k", [](ModelConfig& c) { c.cd_k = 0; }},
+      {"rbm_lr", [](ModelConfig& c) { c.rbm_lr = 0; }},
+      {"rbm_code_lr", [](ModelConfig& c) { c.rbm_code_lr = -1; }},
+      {"rbm_momentum", [](ModelConfig& c) { c.rbm_momentum = 1.0; }},
+      {"rbm_weight_decay", [](ModelConfig& c) { c.rbm_weight_decay = -1; }},
+      {"gibbs_steps", [](ModelConfig& c) { c.gibbs_steps = 0; }},
+      {"pretrain_epochs", [](ModelConfig& c) { c.pretrain_epochs = -1; }},
+      {"finetune", [](ModelConfig& c) { c.finetune = "sgd"; }},
+      {"hidden", [](ModelConfig& c) { c.kind = "deep-ae"; c.likelihood = "bce"; c.hidden = {}; }},
   };
   for (const auto& [field, mutate] : cases) {
     ModelConfig c;
@@ -98,6 +120,20 @@ TEST(ModelConfig, JsonRoundTripsEveryField) {
   c.noise = "mask";
   c.noise_level = 0.45;
   c.dropout = 0.1;
+  c.flow_steps = 5;
+  c.flow_scales = 3;
+  c.flow_hidden = 48;
+  c.flow_coupling = "additive";
+  c.flow_permutation = "random";
+  c.logit_alpha = 0.01;
+  c.prior = "uniform";
+  c.disc_hidden = {64};
+  c.gen_lr_scale = 2.0;
+  c.rbm_hidden = "gaussian";
+  c.cd_k = 3;
+  c.rbm_weight_decay = 0.0;
+  c.pretrain_epochs = 2;
+  c.finetune = "lbfgs";
   const ModelConfig back = ModelConfig::from_json(nlohmann::json::parse(c.to_json().dump()));
   EXPECT_EQ(back.to_json(), c.to_json());
   EXPECT_EQ(back.kind, "ae");
@@ -110,7 +146,21 @@ TEST(ModelConfig, JsonRoundTripsEveryField) {
   EXPECT_EQ(back.noise, "mask");
   EXPECT_EQ(back.noise_level, 0.45);
   EXPECT_EQ(back.dropout, 0.1);
-  EXPECT_EQ(c.to_json().size(), 18u);  // every field is written
+  EXPECT_EQ(back.flow_steps, 5);
+  EXPECT_EQ(back.flow_scales, 3);
+  EXPECT_EQ(back.flow_hidden, 48);
+  EXPECT_EQ(back.flow_coupling, "additive");
+  EXPECT_EQ(back.flow_permutation, "random");
+  EXPECT_EQ(back.logit_alpha, 0.01);
+  EXPECT_EQ(back.prior, "uniform");
+  EXPECT_EQ(back.disc_hidden, (std::vector<int64_t>{64}));
+  EXPECT_EQ(back.gen_lr_scale, 2.0);
+  EXPECT_EQ(back.rbm_hidden, "gaussian");
+  EXPECT_EQ(back.cd_k, 3);
+  EXPECT_EQ(back.rbm_weight_decay, 0.0);
+  EXPECT_EQ(back.pretrain_epochs, 2);
+  EXPECT_EQ(back.finetune, "lbfgs");
+  EXPECT_EQ(c.to_json().size(), 38u);  // every field is written
 }
 
 TEST(ModelConfig, MissingFieldsTakeDefaults) {

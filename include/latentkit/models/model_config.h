@@ -53,6 +53,13 @@ struct ModelConfig {
   // the fine-tuning optimizer, "adam" or "lbfgs".
   int64_t pretrain_epochs = 10;
   std::string finetune = "adam";
+  // flows (nice, realnvp, glow, flow2d, flow, gaussian); 0 / "default": the kind's own choice.
+  int64_t flow_steps = 0;                  // coupling steps per scale (images) or in all (vectors)
+  int64_t flow_scales = 0;                 // image flows: scales (levels) of squeeze + factor-out
+  int64_t flow_hidden = 0;                 // channels / units of the coupling networks
+  std::string flow_coupling = "default";   // "affine" | "additive"
+  std::string flow_permutation = "default";  // "none" | "reverse" | "random" | "conv1x1" | "conv1x1-lu"
+  double logit_alpha = 0.05;               // image flows: logit(alpha + (1 - 2 alpha) y)
 
   nlohmann::json to_json() const;
   static ModelConfig from_json(const nlohmann::json& j);

@@ -7,8 +7,13 @@
 //   config.json                 the RunConfig (re-runnable with `train --config`)
 //   metrics.jsonl               one JSON object per epoch
 //   checkpoints/last.pt, best.pt
-//   samples.png, reconstructions.png (image data)
+//   samples.png, reconstructions.png (image data); density.png (2-D data, models with an exact
+//                               likelihood: the data's histogram beside the model's density)
+//
+// A loss that becomes NaN or Inf stops training with TrainingDiverged; checkpoints are written only
+// after checking, so last.pt and best.pt keep the last good weights.
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "latentkit/data/dataset.h"
@@ -17,6 +22,13 @@
 #include "latentkit/train/run_config.h"
 
 namespace latentkit {
+
+// Training stopped because the loss became NaN or Inf; what() is one line naming the epoch and the
+// checkpoint left in place.
+class TrainingDiverged : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 struct TrainerOptions {
   bool quiet = false;     // no per-epoch lines on stdout
@@ -31,7 +43,7 @@ class Trainer {
 
   // Trains up to total_epochs(), from scratch or from `resume` (a checkpoint of this run).
   // Returns false when a stop signal interrupted training (a checkpoint was saved), true when
-  // every epoch completed.
+  // every epoch completed. Throws TrainingDiverged on a NaN or Inf loss.
   bool run(const Checkpoint* resume = nullptr);
 
   Model& model() { return *model_; }
@@ -47,6 +59,8 @@ class Trainer {
   void finish_epoch();
   void write_pictures();
   void save(const std::string& name, const torch::Tensor& permutation);
+  // Throws TrainingDiverged when `nonfinite` (a 0-dim bool, true once a loss was NaN or Inf) is set.
+  void check_finite(const torch::Tensor& nonfinite, int64_t batch) const;
 
   RunConfig config_;
   Dataset data_;
