@@ -56,6 +56,22 @@ void append_line(const std::string& path, const std::string& line) {
   if (!out) fail(path, "cannot append metrics");
 }
 
+// LBFGS keeps scratch space for its two-loop recursion as a vector of history_size tensors whose
+// unused entries are undefined, and LibTorch's serializer cannot write undefined tensors. The
+// entries are overwritten before they are read, so empty ones are saved in their place.
+void fill_lbfgs_scratch(torch::optim::Optimizer& optimizer) {
+  auto* lbfgs = dynamic_cast<torch::optim::LBFGS*>(&optimizer);
+  if (!lbfgs) return;
+  for (auto& [key, state] : lbfgs->state()) {
+    auto& s = static_cast<torch::optim::LBFGSParamState&>(*state);
+    if (!s.al()) continue;
+    std::vector<torch::Tensor> al = *s.al();
+    for (auto& t : al)
+      if (!t.defined()) t = torch::empty({0});
+    s.al(al);
+  }
+}
+
 }  // namespace
 
 Trainer::Trainer(RunConfig config, Dataset dataset, std::shared_ptr<Model> model,
@@ -100,7 +116,10 @@ Checkpoint Trainer::snapshot(const torch::Tensor& permutation) const {
   ck.progress = progress_;
   ck.model = model_state(*model_);
   ck.preprocess = data_.preprocess;
-  for (const auto& [name, opt] : optimizers_) ck.optimizers[name] = optimizer_bytes(*opt);
+  for (const auto& [name, opt] : optimizers_) {
+    fill_lbfgs_scratch(*opt);
+    ck.optimizers[name] = optimizer_bytes(*opt);
+  }
   ck.rng_cpu = generator_state(torch::kCPU);
   if (!device_.is_cpu()) ck.rng_device = generator_state(device_);
   ck.permutation = permutation;
