@@ -10,6 +10,7 @@
 #include "latentkit/error.h"
 #include "latentkit/eval/evaluate.h"
 #include "latentkit/flows/flow_architectures.h"
+#include "latentkit/flows/flow_model.h"
 #include "latentkit/util/atomic_file.h"
 #include "latentkit/util/rng.h"
 #include "latentkit/util/runtime.h"
@@ -47,8 +48,11 @@ void run_eval(const EvalArgs& a) {
   std::printf("model       %s (%s)\n", run.checkpoint.config.model.kind.c_str(), run.path.c_str());
   std::printf("data        %s, %s split, %lld samples of %lld dimensions\n", data.name.c_str(),
               a.split.c_str(), static_cast<long long>(r.samples), static_cast<long long>(split.x.size(1)));
-  std::printf("recon MSE   %.4f per sample (squared error summed over dimensions)\n", r.mse);
-  if (!std::isnan(r.bce)) std::printf("recon BCE   %.4f nats per sample\n", r.bce);
+  // A flow's reconstruction is its exact inverse: its error says nothing about the model.
+  if (!dynamic_cast<const FlowModel*>(run.model.get())) {
+    std::printf("recon MSE   %.4f per sample (squared error summed over dimensions)\n", r.mse);
+    if (!std::isnan(r.bce)) std::printf("recon BCE   %.4f nats per sample\n", r.bce);
+  }
   for (const auto& [name, value] : r.losses) {
     std::printf("%-11s %.4f", name.c_str(), value);
     if (name == "elbo") std::printf(" nats  (%.4f bits/dim)", -value / (dims * ln2));

@@ -8,6 +8,7 @@
 #include "latentkit/data/loaders.h"
 #include "latentkit/error.h"
 #include "latentkit/flows/flow_model.h"
+#include "latentkit/models/code_sampler.h"
 #include "latentkit/util/rng.h"
 #include "latentkit/util/runtime.h"
 #include "loaded_run.h"
@@ -27,6 +28,7 @@ struct GenerateArgs {
   uint64_t seed = 1;
   int64_t label = 0;
   bool has_label = false;  // --label given (sample, conditional models)
+  std::string sampler = "prior";  // sample: "prior" | "gaussian"
   double temperature = 1.0;  // sample: flows draw z ~ N(0, T^2 I)
 };
 
@@ -59,8 +61,30 @@ void run_sample(const GenerateArgs& a) {
     if (!flow) fail("--temperature", "model kind '" + run.model->config().kind + "' is not a flow");
     if (!(a.temperature > 0 && std::isfinite(a.temperature))) fail("--temperature", "must be finite and > 0");
     rows = flow->sample_at_temperature(a.n, a.temperature);
+  } else if (a.sampler == "gaussian") {
+    // Models without a prior (and any other): decode draws from a Gaussian fitted to the codes
+    // of the training set.
+    Dataset data = run.dataset();
+    std::vector<torch::Tensor> codes;
+    for (int64_t s = 0; s < data.train.size(); s += 1000) {
+      const int64_t len = std::min<int64_t>(1000, data.train.size() - s);
+      codes.push_back(run.model->encode(data.train.x.narrow(0, s, len),
+                                        data.train.labelled() ? data.train.y.narrow(0, s, len) : torch::Tensor()));
+    }
+    auto sampler = GaussianCodeSampler::fit(torch::cat(codes));
+    if (run.model->config().conditional() && !y.defined())
+      y = torch::randint(run.model->config().num_classes, {a.n},
+                         torch::TensorOptions().dtype(torch::kLong).device(run.device));
+    rows = run.model->decode(sampler.sample(a.n), y);
+  } else if (a.sampler == "prior") {
+    try {
+      rows = run.model->sample(a.n, y);
+    } catch (const InputError&) {
+      fail("--sampler", "model kind '" + run.model->config().kind + "' has no prior to sample from; "
+                        "--sampler gaussian decodes draws from a Gaussian fitted to its training codes");
+    }
   } else {
-    rows = run.model->sample(a.n, y);
+    fail("--sampler", "unknown sampler '" + a.sampler + "' (expected prior or gaussian)");
   }
   write_rows(a.out, rows, run, a.columns);
   std::cout << "wrote " << a.n << " samples" << (a.has_label ? " of label " + std::to_string(a.label) : "")
@@ -124,6 +148,9 @@ void add_sample_command(CLI::App& app) {
   auto* label = cmd->add_option("--label", a->label,
                                 "Class to sample (conditional models, e.g. cvae; default: uniform)");
   cmd->add_option("--temperature", a->temperature, "Flows: draw z ~ N(0, T^2 I)")->capture_default_str();
+  cmd->add_option("--sampler", a->sampler,
+                  "prior (the model's own), or gaussian: decode draws from a Gaussian fitted to the "
+                  "training codes (for models without a prior)")->capture_default_str();
   cmd->callback([a, label] {
     a->has_label = label->count() > 0;
     run_sample(*a);

@@ -69,8 +69,10 @@ with tempfile.TemporaryDirectory() as tmp:
         if has_prior:
             check(proc.returncode == 0 and os.path.getsize(samples) > 0, f"{kind}: sample wrote a PNG")
         else:
-            check(proc.returncode == 2 and "no prior" in proc.stderr,
+            check(proc.returncode == 2 and "no prior" in proc.stderr and "--sampler gaussian" in proc.stderr,
                   f"{kind}: sample refused in one line: {proc.stderr.strip()}")
+            run(args.latentkit, "sample", "--run", out, "--n", 16, "--sampler", "gaussian", "--out", samples)
+            check(os.path.getsize(samples) > 0, f"{kind}: sample --sampler gaussian wrote a PNG")
 
     # L-BFGS fine-tuning from random initialisation, checkpointed and resumed for a second epoch.
     out = os.path.join(tmp, "lbfgs")
