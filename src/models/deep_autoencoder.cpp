@@ -11,6 +11,29 @@ namespace latentkit {
 
 namespace F = torch::nn::functional;
 
+namespace {
+
+// x: [B, D] -> [B, H_{depth-1}], the codes of the first `depth` RBMs.
+torch::Tensor up(const std::vector<std::shared_ptr<RBMLayer>>& rbms, const torch::Tensor& x,
+                 size_t depth) {
+  auto h = x;
+  for (size_t i = 0; i < depth; ++i) h = rbms[i]->hidden_mean(h);
+  return h;
+}
+
+// h: [B, H_{depth-1}] -> [B, D] logits, down through the decoder layers of the first `depth`
+// RBMs. While pretraining these are the RBMs' transposes (pretrain_step keeps them tied).
+torch::Tensor down(const std::vector<std::shared_ptr<RBMLayer>>& rbms,
+                   const std::vector<torch::Tensor>& weights, torch::Tensor h, size_t depth) {
+  for (size_t i = depth; i-- > 0;) {
+    h = torch::addmm(rbms[i]->visible_bias, h, weights[i].t());  // [B, V_i]
+    if (i > 0) h = torch::sigmoid(h);
+  }
+  return h;
+}
+
+}  // namespace
+
 DeepAutoencoder::DeepAutoencoder(ModelConfig config)
     : Model(std::move(config)), bce_(config_.likelihood == "bce") {
   std::vector<int64_t> sizes{config_.input_dim};
@@ -31,19 +54,12 @@ int64_t DeepAutoencoder::pretraining_epochs() const {
 
 // x: [B, D] -> [B, L]
 torch::Tensor DeepAutoencoder::encode(const torch::Tensor& x, const torch::Tensor& y) {
-  auto h = x;
-  for (const auto& rbm : rbms_) h = rbm->hidden_mean(h);
-  return h;
+  return up(rbms_, x, rbms_.size());
 }
 
 // z: [B, L] -> [B, D] logits
 torch::Tensor DeepAutoencoder::decoder_logits(const torch::Tensor& z) {
-  auto h = z;
-  for (size_t i = rbms_.size(); i-- > 0;) {
-    h = torch::addmm(rbms_[i]->visible_bias, h, decoder_weights_[i].t());  // [B, V_i]
-    if (i > 0) h = torch::sigmoid(h);
-  }
-  return h;
+  return down(rbms_, decoder_weights_, z, rbms_.size());
 }
 
 // z: [B, L] -> [B, D]
@@ -59,19 +75,9 @@ size_t DeepAutoencoder::pretraining_layer() const {
 
 // x: [B, D] -> scalar terms.
 LossTerms DeepAutoencoder::losses(const torch::Tensor& x, const torch::Tensor& y) {
-  torch::Tensor logits;  // [B, D]
+  // Through the RBMs trained so far (all of them once pretraining is over) and back.
   const size_t depth = std::min(rbms_.size(), pretraining_layer() + 1);
-  if (depth == rbms_.size()) {
-    logits = decoder_logits(encode(x));
-  } else {  // up through the RBMs trained so far and back down through their transposes
-    auto h = x;
-    for (size_t i = 0; i < depth; ++i) h = rbms_[i]->hidden_mean(h);
-    for (size_t i = depth; i-- > 0;) {
-      h = torch::addmm(rbms_[i]->visible_bias, h, rbms_[i]->weight);
-      if (i > 0) h = torch::sigmoid(h);
-    }
-    logits = h;
-  }
+  auto logits = down(rbms_, decoder_weights_, up(rbms_, x, depth), depth);  // [B, D]
   auto xhat = torch::sigmoid(logits);
   auto recon =
       bce_ ? F::binary_cross_entropy_with_logits(
@@ -86,9 +92,7 @@ LossTerms DeepAutoencoder::losses(const torch::Tensor& x, const torch::Tensor& y
 // x: [B, D] -> [B, V_layer]
 torch::Tensor DeepAutoencoder::layer_input(const torch::Tensor& x, size_t layer) {
   torch::NoGradGuard no_grad;
-  auto h = x;
-  for (size_t i = 0; i < layer; ++i) h = rbms_[i]->hidden_mean(h);
-  return h;
+  return up(rbms_, x, layer);
 }
 
 std::vector<ParamGroup> DeepAutoencoder::param_groups() {
