@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "latentkit/data/loaders.h"
 #include "latentkit/error.h"
+#include "latentkit/eval/batched.h"
 #include "latentkit/eval/evaluate.h"
 #include "latentkit/flows/flow_architectures.h"
 #include "latentkit/util/rng.h"
@@ -43,14 +44,7 @@ void run_encode(const RowsArgs& a) {
   LoadedRun run = open_run(a.run, a.device);
   torch::Tensor y;
   auto x = run.inputs(a.input, a.split, &y);
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> codes;
-  for (int64_t s = 0; s < x.size(0); s += a.batch_size) {
-    const int64_t len = std::min(a.batch_size, x.size(0) - s);
-    codes.push_back(run.model->encode(x.narrow(0, s, len),
-                                      y.defined() ? y.narrow(0, s, len) : torch::Tensor()));
-  }
-  auto z = torch::cat(codes).cpu().to(torch::kFloat32);  // [N, L]
+  auto z = encode_batched(*run.model, x, y, a.batch_size).cpu().to(torch::kFloat32);  // [N, L]
   std::vector<std::string> names;
   for (int64_t j = 0; j < z.size(1); ++j) names.push_back("z" + std::to_string(j));
   if (y.defined()) {  // labels ride along as the last column

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "latentkit/data/loaders.h"
 #include "latentkit/error.h"
+#include "latentkit/eval/batched.h"
 #include "latentkit/flows/flow_model.h"
 #include "latentkit/models/code_sampler.h"
 #include "latentkit/util/rng.h"
@@ -65,13 +66,7 @@ void run_sample(const GenerateArgs& a) {
     // Models without a prior (and any other): decode draws from a Gaussian fitted to the codes
     // of the training set.
     Dataset data = run.dataset();
-    std::vector<torch::Tensor> codes;
-    for (int64_t s = 0; s < data.train.size(); s += 1000) {
-      const int64_t len = std::min<int64_t>(1000, data.train.size() - s);
-      codes.push_back(run.model->encode(data.train.x.narrow(0, s, len),
-                                        data.train.labelled() ? data.train.y.narrow(0, s, len) : torch::Tensor()));
-    }
-    auto sampler = GaussianCodeSampler::fit(torch::cat(codes));
+    auto sampler = GaussianCodeSampler::fit(encode_batched(*run.model, data.train.x, data.train.y));
     if (run.model->config().conditional() && !y.defined())
       y = torch::randint(run.model->config().num_classes, {a.n},
                          torch::TensorOptions().dtype(torch::kLong).device(run.device));
