@@ -13,6 +13,7 @@
 #include "latentkit/train/trainer.h"
 #include "latentkit/util/rng.h"
 #include "latentkit/util/runtime.h"
+#include "run_setup.h"
 
 namespace latentkit::cli {
 
@@ -67,16 +68,6 @@ void parse_prior(const std::string& text, ModelConfig& model) {
   } catch (const std::exception&) {
     fail("--prior", "'" + text + "': K in mixture:K must be a positive integer");
   }
-}
-
-// The reconstruction model that fits the data when --likelihood is left at "auto": a kind lists
-// its likelihoods with the one for data in [0, 1] (Bernoulli / BCE) first and the one for
-// unbounded data (Gaussian / MSE) last.
-std::string auto_likelihood(const std::string& kind, const Dataset& data) {
-  const bool unit = data.preprocess.scaling == Scaling::Unit || data.preprocess.binarize;
-  for (const auto& info : model_catalog())
-    if (info.name == kind) return unit ? info.likelihoods.front() : info.likelihoods.back();
-  fail("--model", "unknown model kind '" + kind + "'");
 }
 
 // Sets on `base` (defaults, or a config file's values) every option given on the command line.
@@ -169,31 +160,12 @@ void run_train(CLI::App& cmd, TrainArgs& a) {
   cfg.train.validate();
   configure_threads(cfg.train.threads);
   const torch::Device device = resolve_device(cfg.train.device);
-  Dataset data = load_dataset(cfg.data, resume ? &resume->preprocess : nullptr);
-  cfg.model.input_dim = data.dim();
-  cfg.model.image_shape.clear();
-  if (data.image) cfg.model.image_shape = {data.image->channels, data.image->height, data.image->width};
-  if (cfg.model.likelihood == "auto") cfg.model.likelihood = auto_likelihood(cfg.model.kind, data);
-  for (const auto& info : model_catalog())
-    if (info.name == cfg.model.kind && info.needs_unit_data && data.preprocess.scaling != Scaling::Unit)
-      fail("--scaling", "model kind '" + info.name + "' has binary visible units: it needs data "
-                        "scaled to [0, 1] (--scaling unit), not '" + to_string(data.preprocess.scaling) + "'");
-  if (cfg.model.conditional()) {  // labels 0..C-1 condition the model: C from the data
-    if (!data.train.labelled())
-      fail(cfg.data.source, "has no labels; model kind '" + cfg.model.kind + "' needs them");
-    cfg.model.num_classes = data.num_classes();
-  }
-  // Image flows dequantise 8-bit levels: they need x = level / 255.
-  if (is_image_flow(cfg.model.kind) &&
-      (!data.image || data.preprocess.scaling != Scaling::Unit || data.preprocess.binarize))
-    fail("--model", "kind '" + cfg.model.kind + "' needs 8-bit image data with --scaling unit "
-                    "(or auto) and no --binarize");
-  seed_everything(cfg.train.seed);
-  auto model = make_model(cfg.model);
+  PreparedRun prepared = prepare_run(cfg, resume ? &resume->preprocess : nullptr);
+  cfg = prepared.config;
+  Dataset& data = prepared.data;
+  auto& model = prepared.model;
   if (!a.quiet) {
-    int64_t params = 0;
-    for (const auto& p : model->parameters()) params += p.numel();
-    std::cout << "training " << cfg.model.kind << " (" << params << " parameters) on "
+    std::cout << "training " << cfg.model.kind << " (" << count_parameters(*model) << " parameters) on "
               << data.name << ": " << data.train.size() << " train, " << data.test.size()
               << " test, " << data.dim() << " dimensions; device " << device << "; run " << a.out
               << "\n";

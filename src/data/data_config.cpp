@@ -6,6 +6,7 @@
 
 #include "latentkit/data/synthetic.h"
 #include "latentkit/error.h"
+#include "latentkit/util/text.h"
 
 namespace latentkit {
 
@@ -50,9 +51,6 @@ T field(const nlohmann::json& j, const char* key, const T& fallback) {
   return it->template get<T>();
 }
 
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
-}
 }  // namespace
 
 DataConfig DataConfig::from_json(const nlohmann::json& j) {

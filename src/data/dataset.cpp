@@ -9,6 +9,7 @@
 #include "latentkit/data/loaders.h"
 #include "latentkit/data/synthetic.h"
 #include "latentkit/error.h"
+#include "latentkit/util/text.h"
 
 namespace latentkit {
 
@@ -21,9 +22,6 @@ int64_t Dataset::num_classes() const {
 
 namespace {
 
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
-}
 
 // values: [N] float -> [N] int64, rejecting anything but integers >= 0.
 torch::Tensor to_labels(const std::string& path, const torch::Tensor& values,

@@ -14,7 +14,7 @@
 
 using latentkit::read_csv;
 
-namespace {
+namespace csv_test {
 
 using latentkit::testing::TempDir;
 
@@ -28,7 +28,6 @@ void expect_values(const torch::Tensor& t, const std::vector<std::vector<float>>
   }
 }
 
-}  // namespace
 
 TEST(ReadCsv, HeaderCrlfSpacesAndTrailingBlankLines) {
   TempDir dir;
@@ -114,3 +113,5 @@ TEST(WriteCsv, WritesHeaderAndNineDigitValues) {
   EXPECT_EQ(text.str(), "a,\"b,c\"\n1,0.100000001\n-2.5,1.00000001e-10\n");
   EXPECT_FALSE(std::filesystem::exists(p + ".tmp." + std::to_string(::getpid())));
 }
+
+}  // namespace csv_test

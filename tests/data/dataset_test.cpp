@@ -18,7 +18,7 @@
 using latentkit::DataConfig;
 using latentkit::load_dataset;
 
-namespace {
+namespace dataset_test {
 
 using latentkit::testing::TempDir;
 
@@ -52,7 +52,6 @@ DataConfig config(const std::string& source) {
   return c;
 }
 
-}  // namespace
 
 TEST(LoadDataset, IdxDirectoryPlainAndGzip) {
   TempDir dir;
@@ -271,3 +270,5 @@ TEST(LoadDataset, FashionMnistWhenInstalled) {
   // 6000 images per class in the training set.
   EXPECT_EQ((d.train.y == 3).sum().item<int64_t>(), 6000);
 }
+
+}  // namespace dataset_test

@@ -13,7 +13,7 @@
 
 using latentkit::read_idx;
 
-namespace {
+namespace idx_test {
 
 using latentkit::testing::TempDir;
 
@@ -41,7 +41,6 @@ void expect_ubyte_2x3x2(const torch::Tensor& t) {
             << i << "," << j << "," << k;
 }
 
-}  // namespace
 
 TEST(ReadIdx, PlainUbyte) {
   TempDir dir;
@@ -162,3 +161,5 @@ TEST(ReadIdx, RejectsMissingFile) {
   const std::string p = (dir.path() / "absent").string();
   EXPECT_INPUT_ERROR(read_idx(p), p, "no such file");
 }
+
+}  // namespace idx_test

@@ -15,7 +15,7 @@
 
 using latentkit::read_npy;
 
-namespace {
+namespace npy_test {
 
 using latentkit::testing::TempDir;
 
@@ -43,7 +43,6 @@ std::string raw(std::initializer_list<T> values) {
   return s;
 }
 
-}  // namespace
 
 TEST(ReadNpy, Float32COrder) {
   TempDir dir;
@@ -161,3 +160,5 @@ TEST(WriteNpy, ExactBytesVersion1Aligned) {
   EXPECT_EQ(bytes.size(), expected.size());
   EXPECT_EQ(bytes, expected);
 }
+
+}  // namespace npy_test

@@ -11,14 +11,13 @@
 using latentkit::Preprocessor;
 using latentkit::Scaling;
 
-namespace {
+namespace preprocess_test {
 torch::Tensor matrix(std::vector<std::vector<float>> rows) {
   torch::Tensor t = torch::empty({int64_t(rows.size()), int64_t(rows[0].size())});
   for (size_t i = 0; i < rows.size(); ++i)
     for (size_t j = 0; j < rows[0].size(); ++j) t[i][j] = rows[i][j];
   return t;
 }
-}  // namespace
 
 TEST(Preprocess, UnitMinMaxPerColumnConstantColumnMapsToZero) {
   // Column 0: min 1, max 3. Column 1 is constant 10: scale falls back to 1, offset 10.
@@ -106,3 +105,5 @@ TEST(Preprocess, JsonAndNames) {
         << e.what();
   }
 }
+
+}  // namespace preprocess_test

@@ -7,7 +7,7 @@
 #include "latentkit/eval/pca.h"
 
 namespace latentkit {
-namespace {
+namespace pca_test {
 
 // [N, D] data with a decaying spectrum: a random rotation of independent scaled columns.
 torch::Tensor spectrum_data(int64_t n, int64_t d) {

@@ -17,7 +17,7 @@ using namespace latentkit;
 using latentkit::testing::brute_force_logdet;
 using latentkit::testing::randomize;
 
-namespace {
+namespace flow_layers_test {
 
 struct Case {
   std::string name;
@@ -77,7 +77,6 @@ std::shared_ptr<FlowLayer> make(const Case& c) {
   return layer;
 }
 
-}  // namespace
 
 TEST(FlowLayers, InverseUndoesForwardInFloat64) {
   for (const auto& c : cases()) {
@@ -138,3 +137,5 @@ TEST(FlowLayers, MasksAlternateAndCoverEverything) {
   EXPECT_EQ(cb[0][0][1][1].item<double>(), 1.0);
   EXPECT_TRUE(torch::equal(channel_mask(4, false).flatten(), torch::tensor({1.f, 1.f, 0.f, 0.f})));
 }
+
+}  // namespace flow_layers_test

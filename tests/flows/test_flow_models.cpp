@@ -20,7 +20,7 @@ using namespace latentkit;
 using latentkit::testing::brute_force_logdet;
 using latentkit::testing::randomize;
 
-namespace {
+namespace flow_models_test {
 
 ModelConfig tiny(const std::string& kind) {
   ModelConfig c;
@@ -58,7 +58,6 @@ torch::Tensor continuous_inputs(const FlowModel& m, int64_t n, torch::Dtype dtyp
   return v.to(dtype);
 }
 
-}  // namespace
 
 TEST(FlowModels, InverseUndoesTheWholeMap) {
   for (const auto& kind : kKinds) {
@@ -213,3 +212,5 @@ TEST(FlowModels, DataThatDoesNotSuitTheKindIsAnInputErrorNamingTheFlag) {
   c.input_dim = 3;
   expect_rejected(c, "--data");
 }
+
+}  // namespace flow_models_test

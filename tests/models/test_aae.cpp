@@ -18,7 +18,7 @@
 #include "latentkit/models/model.h"
 
 namespace latentkit {
-namespace {
+namespace aae_test {
 
 double log_sigmoid(double l) { return std::log(1.0 / (1.0 + std::exp(-l))); }
 

@@ -10,7 +10,7 @@
 #include "latentkit/models/model.h"
 
 namespace latentkit {
-namespace {
+namespace autoencoder_test {
 
 using testing::hand_bce;
 using testing::hand_forward;

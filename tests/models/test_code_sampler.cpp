@@ -7,7 +7,7 @@
 #include "latentkit/models/code_sampler.h"
 
 namespace latentkit {
-namespace {
+namespace code_sampler_test {
 
 TEST(GaussianCodeSampler, RecoversAKnownGaussianAndDrawsFromIt) {
   torch::manual_seed(1);

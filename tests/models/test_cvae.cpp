@@ -8,7 +8,7 @@
 #include "latentkit/models/cvae.h"
 
 namespace latentkit {
-namespace {
+namespace cvae_test {
 
 ModelConfig cvae_config(int64_t classes, int64_t dim = 5) {
   ModelConfig c;

@@ -17,7 +17,7 @@
 #include "latentkit/nn/blocks.h"
 
 namespace latentkit {
-namespace {
+namespace dae_test {
 
 ModelConfig small(const std::string& kind, const std::string& likelihood = "bce") {
   ModelConfig c;

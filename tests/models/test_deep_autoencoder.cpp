@@ -11,7 +11,7 @@
 #include "latentkit/models/model.h"
 
 namespace latentkit {
-namespace {
+namespace deep_autoencoder_test {
 
 ModelConfig small_deep(int64_t pretrain_epochs, const std::string& finetune = "adam") {
   ModelConfig c;

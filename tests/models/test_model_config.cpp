@@ -10,7 +10,7 @@
 #include "latentkit/models/model_config.h"
 
 namespace latentkit {
-namespace {
+namespace model_config_test {
 
 // Expects validate() to throw an InputError whose message names `field`.
 void expect_rejected(const ModelConfig& c, const std::string& field) {

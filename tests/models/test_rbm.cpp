@@ -13,7 +13,7 @@
 #include "latentkit/models/rbm_layer.h"
 
 namespace latentkit {
-namespace {
+namespace rbm_test {
 
 constexpr int64_t kV = 6, kH = 4;
 

@@ -10,7 +10,7 @@
 #include "latentkit/models/vae.h"
 
 namespace latentkit {
-namespace {
+namespace vae_test {
 
 using testing::hand_bce;
 using testing::hand_forward;

@@ -10,7 +10,7 @@
 #include "latentkit/models/vae.h"
 
 namespace latentkit {
-namespace {
+namespace vae_iwae_test {
 
 std::shared_ptr<VAE> build(const ModelConfig& c, uint64_t seed) {
   torch::manual_seed(seed);

@@ -13,7 +13,7 @@
 #include "latentkit/models/vae.h"
 
 namespace latentkit {
-namespace {
+namespace vae_objectives_test {
 
 const double kLog2Pi = std::log(2 * M_PI);
 

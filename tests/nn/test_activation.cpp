@@ -8,7 +8,7 @@
 #include "latentkit/nn/activation.h"
 
 namespace latentkit {
-namespace {
+namespace activation_test {
 
 double reference(const std::string& name, double x) {
   if (name == "relu") return x > 0 ? x : 0;

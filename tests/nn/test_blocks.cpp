@@ -10,7 +10,7 @@
 #include "latentkit/nn/blocks.h"
 
 namespace latentkit {
-namespace {
+namespace blocks_test {
 
 using testing::expect_gradients_match;
 

@@ -15,7 +15,7 @@
 namespace fs = std::filesystem;
 using namespace latentkit;
 
-namespace {
+namespace checkpoint_test {
 
 ModelConfig tiny_vae() {
   ModelConfig c;
@@ -61,7 +61,6 @@ Checkpoint trained_checkpoint(std::shared_ptr<Model>& model) {
   return ck;
 }
 
-}  // namespace
 
 TEST(Checkpoint, RoundTripsBitExactly) {
   std::shared_ptr<Model> model;
@@ -160,3 +159,5 @@ TEST(Checkpoint, RejectsWeightsOfAnotherShape) {
   auto other = make_model(wider);
   EXPECT_THROW(load_model_state(*other, ck.model, "ck.pt"), InputError);
 }
+
+}  // namespace checkpoint_test

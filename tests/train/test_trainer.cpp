@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 using namespace latentkit;
 using nlohmann::json;
 
-namespace {
+namespace trainer_test {
 
 // 4×4 "images" in [0, 1]: two classes of blurred patterns, so a VAE has something to learn.
 Dataset toy_images() {
@@ -81,7 +81,6 @@ std::vector<json> train(const std::string& dir, int64_t epochs, bool resume = fa
   return lines;
 }
 
-}  // namespace
 
 TEST(Trainer, SameSeedGivesIdenticalMetrics) {
   auto a = train(run_dir("a"), 2);
@@ -116,3 +115,5 @@ TEST(Trainer, LossFallsAndRunDirectoryIsComplete) {
   auto cfg = RunConfig::load(dir + "/config.json");
   EXPECT_EQ(cfg.to_json(), toy_config(4).to_json());
 }
+
+}  // namespace trainer_test

@@ -12,7 +12,7 @@
 namespace fs = std::filesystem;
 using namespace latentkit;
 
-namespace {
+namespace trainer_nonfinite_test {
 
 // A one-parameter model whose training loss becomes NaN from its `nan_from`-th training batch on,
 // which then also poisons its weight through the gradient.
@@ -34,7 +34,6 @@ class NanLater : public Model {
   int64_t nan_from_, calls_ = 0;
 };
 
-}  // namespace
 
 TEST(TrainerNonFinite, StopsAndKeepsTheLastGoodCheckpoint) {
   const auto dir = (fs::temp_directory_path() / ("latentkit_nonfinite_" + std::to_string(::getpid()))).string();
@@ -72,3 +71,5 @@ TEST(TrainerNonFinite, StopsAndKeepsTheLastGoodCheckpoint) {
   }
   fs::remove_all(dir);
 }
+
+}  // namespace trainer_nonfinite_test

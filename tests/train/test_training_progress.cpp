@@ -17,7 +17,7 @@
 namespace fs = std::filesystem;
 using namespace latentkit;
 
-namespace {
+namespace training_progress_test {
 
 Dataset labelled_toy() {
   torch::manual_seed(3);

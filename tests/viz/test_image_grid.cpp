@@ -17,7 +17,7 @@
 
 namespace fs = std::filesystem;
 
-namespace {
+namespace image_grid_test {
 
 // A decoded PNG: width, height, channels as stored in the file, and the interleaved bytes.
 struct Decoded {
@@ -64,7 +64,6 @@ int expected_byte(double v) { return static_cast<int>(std::round(255.0 * v)); }
 
 constexpr int kBackground = 128;  // documented mid-grey padding
 
-}  // namespace
 
 TEST_F(ImageGridTest, GreyGridGeometryAndPixels) {
   const int64_t n = 7, h = 4, w = 5, columns = 3, pad = 2;
@@ -249,3 +248,5 @@ TEST_F(ImageGridTest, WorksOnCudaTensors) {
   EXPECT_EQ(d.at(1, 1), expected_byte(0.41));
   EXPECT_EQ(d.at(2, 5), expected_byte(0.41));
 }
+
+}  // namespace image_grid_test
