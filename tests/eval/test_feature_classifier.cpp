@@ -38,7 +38,7 @@ FeatureClassifierConfig small_config() {
   FeatureClassifierConfig c;
   c.hidden = 32;
   c.features = 16;
-  c.epochs = 3;
+  c.epochs = 20;  // 5 batches an epoch
   return c;
 }
 
