@@ -46,10 +46,11 @@ void run_quality(const QualityArgs& a) {
   {
     torch::NoGradGuard no_grad;
     ScopedSeed seed(run.device, a.seed);
-    generated = draw_model_samples(*run.model, spec, a.n, data.train.x, data.train.y);
+    // The reference images first, so that every sampler is compared with the same floor.
     auto pick = torch::randperm(data.train.size(), torch::TensorOptions().dtype(torch::kLong).device(run.device))
                     .narrow(0, 0, std::min(a.n, data.train.size()));
     reference = data.train.x.index_select(0, pick);
+    generated = draw_model_samples(*run.model, spec, a.n, data.train.x, data.train.y);
   }
   const double fd = sample_frechet_distance(*classifier, generated, data.test.x);
   const double floor = sample_frechet_distance(*classifier, reference, data.test.x);
