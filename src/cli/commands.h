@@ -19,5 +19,6 @@ void add_denoise_command(CLI::App& app);
 void add_pca_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_models_command(CLI::App& app);
+void add_quality_command(CLI::App& app);
 
 }  // namespace latentkit::cli

@@ -80,7 +80,7 @@ void run_score(const RowsArgs& a) {
   std::cout << "scored " << x.size(0) << " samples to " << a.out
             << (s.log_likelihood.defined() ? " (log-likelihood in nats" : " (no likelihood for this model")
             << (!run.model->log_likelihood_is_bound() ? ""
-                : is_image_flow(run.model->config().kind)
+                : is_image_flow(run.model->config().kind) || run.model->config().kind == "gmm"
                     ? std::string(", dequantisation bound of the 8-bit data")
                     : ", IWAE bound with k=" + std::to_string(a.k))
             << "; squared reconstruction error)\n";

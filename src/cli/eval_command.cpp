@@ -62,7 +62,7 @@ void run_eval(const EvalArgs& a) {
     std::printf("log p(x)    %s%.4f nats  (%.4f bits/dim)%s\n", r.log_likelihood_is_bound ? ">= " : "",
                 r.log_likelihood, r.bits_per_dim,
                 !r.log_likelihood_is_bound ? ""
-                : is_image_flow(run.checkpoint.config.model.kind)
+                : is_image_flow(run.checkpoint.config.model.kind) || run.checkpoint.config.model.kind == "gmm"
                     ? "  [dequantisation bound, one uniform draw per sample]"
                     : ("  [IWAE bound, k=" + std::to_string(r.k) + "]").c_str());
   nlohmann::json j{{"checkpoint", run.path}, {"split", a.split},     {"samples", r.samples},

@@ -7,7 +7,6 @@
 #include "commands.h"
 #include "latentkit/data/loaders.h"
 #include "latentkit/error.h"
-#include "latentkit/eval/batched.h"
 #include "latentkit/flows/flow_model.h"
 #include "latentkit/models/code_sampler.h"
 #include "latentkit/util/rng.h"
@@ -29,7 +28,7 @@ struct GenerateArgs {
   uint64_t seed = 1;
   int64_t label = 0;
   bool has_label = false;  // --label given (sample, conditional models)
-  std::string sampler = "prior";  // sample: "prior" | "gaussian"
+  std::string sampler = "prior";  // sample: "prior" | "gaussian" | "gmm:K[:diag]"
   double temperature = 1.0;  // sample: flows draw z ~ N(0, T^2 I)
 };
 
@@ -54,6 +53,7 @@ void run_sample(const GenerateArgs& a) {
                           std::to_string(mc.num_classes) + ")");
     y = torch::full({a.n}, a.label, torch::TensorOptions().dtype(torch::kLong).device(run.device));
   }
+  const SamplerSpec spec = parse_sampler_spec(a.sampler, "--sampler");
   torch::NoGradGuard no_grad;
   ScopedSeed seed(run.device, a.seed);
   torch::Tensor rows;
@@ -62,24 +62,12 @@ void run_sample(const GenerateArgs& a) {
     if (!flow) fail("--temperature", "model kind '" + run.model->config().kind + "' is not a flow");
     if (!(a.temperature > 0 && std::isfinite(a.temperature))) fail("--temperature", "must be finite and > 0");
     rows = flow->sample_at_temperature(a.n, a.temperature);
-  } else if (a.sampler == "gaussian") {
-    // Models without a prior (and any other): decode draws from a Gaussian fitted to the codes
-    // of the training set.
-    Dataset data = run.dataset();
-    auto sampler = GaussianCodeSampler::fit(encode_batched(*run.model, data.train.x, data.train.y));
-    if (run.model->config().conditional() && !y.defined())
-      y = torch::randint(run.model->config().num_classes, {a.n},
-                         torch::TensorOptions().dtype(torch::kLong).device(run.device));
-    rows = run.model->decode(sampler.sample(a.n), y);
-  } else if (a.sampler == "prior") {
-    try {
-      rows = run.model->sample(a.n, y);
-    } catch (const InputError&) {
-      fail("--sampler", "model kind '" + run.model->config().kind + "' has no prior to sample from; "
-                        "--sampler gaussian decodes draws from a Gaussian fitted to its training codes");
-    }
+  } else if (spec.kind == "prior") {
+    rows = draw_model_samples(*run.model, spec, a.n, {}, {}, y);
   } else {
-    fail("--sampler", "unknown sampler '" + a.sampler + "' (expected prior or gaussian)");
+    // Decoded draws from a distribution fitted to the training codes.
+    Dataset data = run.dataset();
+    rows = draw_model_samples(*run.model, spec, a.n, data.train.x, data.train.y, y);
   }
   write_rows(a.out, rows, run, a.columns);
   std::cout << "wrote " << a.n << " samples" << (a.has_label ? " of label " + std::to_string(a.label) : "")
@@ -144,8 +132,9 @@ void add_sample_command(CLI::App& app) {
                                 "Class to sample (conditional models, e.g. cvae; default: uniform)");
   cmd->add_option("--temperature", a->temperature, "Flows: draw z ~ N(0, T^2 I)")->capture_default_str();
   cmd->add_option("--sampler", a->sampler,
-                  "prior (the model's own), or gaussian: decode draws from a Gaussian fitted to the "
-                  "training codes (for models without a prior)")->capture_default_str();
+                  "prior (the model's own); gaussian: decode draws from a Gaussian fitted to the "
+                  "training codes (for models without a prior); gmm:K[:diag]: from a K-component "
+                  "Gaussian mixture fitted to them (full covariances unless :diag)")->capture_default_str();
   cmd->callback([a, label] {
     a->has_label = label->count() > 0;
     run_sample(*a);

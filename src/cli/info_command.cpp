@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "latentkit/models/gmm.h"
 #include "latentkit/train/checkpoint.h"
 #include "latentkit/util/runtime.h"
 
@@ -27,9 +28,11 @@ void run_info(const InfoArgs& a) {
     auto model = make_model(ck.config.model);
     int64_t params = 0;
     for (const auto& p : model->parameters()) params += p.numel();
+    // The mixture's parameters are buffers updated by EM, not optimised tensors.
+    if (auto* gmm = dynamic_cast<GaussianMixtureModel*>(model.get())) params = gmm->mixture().num_parameters();
     std::printf("checkpoint  %s\n", path.c_str());
     std::printf("model       %s, %lld parameters, latent %lld\n", ck.config.model.kind.c_str(),
-                static_cast<long long>(params), static_cast<long long>(ck.config.model.latent_dim));
+                static_cast<long long>(params), static_cast<long long>(model->latent_dim()));
     std::printf("trained     %lld of %lld epochs%s on %s\n", static_cast<long long>(ck.progress.epoch),
                 static_cast<long long>(model->pretraining_epochs() + ck.config.train.epochs),
                 ck.progress.batch > 0 ? " (interrupted mid-epoch)" : "", ck.config.data.source.c_str());

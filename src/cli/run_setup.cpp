@@ -5,6 +5,7 @@
 #include "latentkit/data/data_config.h"
 #include "latentkit/error.h"
 #include "latentkit/flows/flow_architectures.h"
+#include "latentkit/models/gmm.h"
 #include "latentkit/util/rng.h"
 
 namespace latentkit::cli {
@@ -42,12 +43,19 @@ PreparedRun prepare_run(RunConfig cfg, const Preprocessor* saved) {
       (!data.image || data.preprocess.scaling != Scaling::Unit || data.preprocess.binarize))
     fail("--model", "kind '" + cfg.model.kind + "' needs 8-bit image data with --scaling unit "
                     "(or auto) and no --binarize");
+  // The mixture models dequantised levels on image data, like the image flows.
+  if (cfg.model.kind == "gmm" && data.image &&
+      (data.preprocess.scaling != Scaling::Unit || data.preprocess.binarize))
+    fail("--model", "kind 'gmm' on image data models dequantised 8-bit levels: it needs --scaling "
+                    "unit (or auto) and no --binarize");
   seed_everything(cfg.train.seed);
   auto model = make_model(cfg.model);
   return PreparedRun{std::move(cfg), std::move(data), std::move(model)};
 }
 
 int64_t count_parameters(Model& model) {
+  // The mixture's parameters are buffers updated by EM, not optimised tensors.
+  if (auto* gmm = dynamic_cast<GaussianMixtureModel*>(&model)) return gmm->mixture().num_parameters();
   int64_t n = 0;
   for (const auto& p : model.parameters()) n += p.numel();
   return n;

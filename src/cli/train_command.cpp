@@ -8,7 +8,6 @@
 #include "commands.h"
 #include "latentkit/data/data_config.h"
 #include "latentkit/error.h"
-#include "latentkit/flows/flow_architectures.h"
 #include "latentkit/models/corruption.h"
 #include "latentkit/train/trainer.h"
 #include "latentkit/util/rng.h"
@@ -123,6 +122,9 @@ RunConfig with_given_flags(RunConfig base, const RunConfig& cfg, const TrainArgs
   if (given("--flow-coupling")) base.model.flow_coupling = cfg.model.flow_coupling;
   if (given("--flow-permutation")) base.model.flow_permutation = cfg.model.flow_permutation;
   if (given("--logit-alpha")) base.model.logit_alpha = cfg.model.logit_alpha;
+  if (given("--components")) base.model.gmm_components = cfg.model.gmm_components;
+  if (given("--covariance")) base.model.gmm_covariance = cfg.model.gmm_covariance;
+  if (given("--variance-floor")) base.model.variance_floor = cfg.model.variance_floor;
   if (given("--binarize")) base.data.binarize = cfg.data.binarize;
   if (given("--scaling")) base.data.scaling = cfg.data.scaling;
   if (given("--csv-header")) base.data.csv_header = cfg.data.csv_header;
@@ -261,6 +263,13 @@ void add_train_command(CLI::App& app) {
                   "Flows: layer before each coupling: none, reverse, random, conv1x1, conv1x1-lu")
       ->capture_default_str();
   cmd->add_option("--logit-alpha", c.model.logit_alpha, "Image flows: alpha of the logit transform")
+      ->capture_default_str();
+  cmd->add_option("--components", c.model.gmm_components, "Mixture components (gmm)")
+      ->capture_default_str();
+  cmd->add_option("--covariance", c.model.gmm_covariance, "Mixture covariances: diag or full (gmm)")
+      ->capture_default_str();
+  cmd->add_option("--variance-floor", c.model.variance_floor,
+                  "Smallest variance (eigenvalue, full) of a mixture component (gmm)")
       ->capture_default_str();
   cmd->add_flag("--binarize", c.data.binarize, "Dynamic binarization of training batches");
   cmd->add_option("--scaling", c.data.scaling, "auto, none, unit or standardize")->capture_default_str();

@@ -11,7 +11,10 @@ namespace latentkit {
 
 DensityGrid density_on_grid(Model& model, double lo_x, double lo_y, double step, int64_t size) {
   torch::NoGradGuard no_grad;
-  auto options = model.parameters().front().options();
+  // Float32 points on the model's device; a model may hold only buffers (the Gaussian mixture).
+  const auto params = model.parameters();
+  const auto device = params.empty() ? model.buffers().front().device() : params.front().device();
+  auto options = torch::TensorOptions().dtype(params.empty() ? torch::kFloat32 : params.front().scalar_type()).device(device);
   auto centres = (torch::arange(size, torch::kFloat64) + 0.5) * step;
   auto xs = (lo_x + centres).view({1, size}).expand({size, size});
   auto ys = (lo_y + centres).flip({0}).view({size, 1}).expand({size, size});  // north up

@@ -46,7 +46,8 @@ const std::vector<std::string> kFields = {
     "prior", "prior_components", "disc_hidden", "disc_lr_scale", "gen_lr_scale",
     "rbm_hidden", "cd_k", "rbm_lr", "rbm_code_lr", "rbm_momentum", "rbm_weight_decay",
     "gibbs_steps", "pretrain_epochs", "finetune",
-    "flow_steps", "flow_scales", "flow_hidden", "flow_coupling", "flow_permutation", "logit_alpha"};
+    "flow_steps", "flow_scales", "flow_hidden", "flow_coupling", "flow_permutation", "logit_alpha",
+    "gmm_components", "gmm_covariance", "variance_floor"};
 
 bool positive_finite(double v) { return std::isfinite(v) && v > 0; }
 
@@ -126,7 +127,10 @@ nlohmann::json ModelConfig::to_json() const {
                         {"flow_hidden", flow_hidden},
                         {"flow_coupling", flow_coupling},
                         {"flow_permutation", flow_permutation},
-                        {"logit_alpha", logit_alpha}};
+                        {"logit_alpha", logit_alpha},
+                        {"gmm_components", gmm_components},
+                        {"gmm_covariance", gmm_covariance},
+                        {"variance_floor", variance_floor}};
 }
 
 // Missing fields keep their defaults (so older checkpoints stay readable); unknown fields are
@@ -175,6 +179,9 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j) {
   read_field(j, "flow_coupling", c.flow_coupling);
   read_field(j, "flow_permutation", c.flow_permutation);
   read_field(j, "logit_alpha", c.logit_alpha);
+  read_field(j, "gmm_components", c.gmm_components);
+  read_field(j, "gmm_covariance", c.gmm_covariance);
+  read_field(j, "variance_floor", c.variance_floor);
   return c;
 }
 
@@ -244,6 +251,11 @@ void ModelConfig::validate() const {
     fail("flow_permutation", "unknown permutation '" + flow_permutation + "' (expected one of: " +
                                  join(perms) + ")");
   if (!(logit_alpha >= 0 && logit_alpha < 0.5)) fail("logit_alpha", "must be in [0, 0.5)");
+  if (gmm_components < 1)
+    fail("gmm_components", "must be >= 1 (got " + std::to_string(gmm_components) + ")");
+  if (gmm_covariance != "diag" && gmm_covariance != "full")
+    fail("gmm_covariance", "unknown covariance '" + gmm_covariance + "' (expected diag or full)");
+  if (!positive_finite(variance_floor)) fail("variance_floor", "must be finite and > 0");
   if (conditional()) {
     if (num_classes < 1)
       fail("num_classes", "model kind '" + kind + "' needs labelled data (num_classes >= 1)");

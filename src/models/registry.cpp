@@ -11,6 +11,7 @@
 #include "latentkit/models/dae.h"
 #include "latentkit/models/deep_autoencoder.h"
 #include "latentkit/models/dropout_ae.h"
+#include "latentkit/models/gmm.h"
 #include "latentkit/models/iwae.h"
 #include "latentkit/models/model.h"
 #include "latentkit/models/rbm.h"
@@ -67,6 +68,9 @@ const std::vector<KindEntry>& kinds() {
        build<FlowModel>},
       {{"flow", "RealNVP flow with LU linear maps for tabular vectors", {"exact"}},
        build<FlowModel>},
+      {{"gmm", "Gaussian mixture on the data, fitted by EM (--components, --covariance); exact NLL",
+        {"exact"}},
+       build<GaussianMixtureModel>},
   };
   return kKinds;
 }

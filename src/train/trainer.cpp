@@ -164,6 +164,7 @@ bool Trainer::run(const Checkpoint* resume) {
                    "(continue with --resume)\n", StopSignal::signal_number(), dir_.c_str());
       return false;
     }
+    model_->end_epoch();
     finish_epoch();
     permutation = torch::Tensor();
   }

@@ -86,6 +86,9 @@ TEST(ModelConfig, RejectsEachInvalidFieldByName) {
       {"gibbs_steps", [](ModelConfig& c) { c.gibbs_steps = 0; }},
       {"pretrain_epochs", [](ModelConfig& c) { c.pretrain_epochs = -1; }},
       {"finetune", [](ModelConfig& c) { c.finetune = "sgd"; }},
+      {"gmm_components", [](ModelConfig& c) { c.gmm_components = 0; }},
+      {"gmm_covariance", [](ModelConfig& c) { c.gmm_covariance = "spherical"; }},
+      {"variance_floor", [](ModelConfig& c) { c.variance_floor = 0; }},
       {"hidden", [](ModelConfig& c) { c.kind = "deep-ae"; c.likelihood = "bce"; c.hidden = {}; }},
   };
   for (const auto& [field, mutate] : cases) {
@@ -134,6 +137,9 @@ TEST(ModelConfig, JsonRoundTripsEveryField) {
   c.rbm_weight_decay = 0.0;
   c.pretrain_epochs = 2;
   c.finetune = "lbfgs";
+  c.gmm_components = 7;
+  c.gmm_covariance = "full";
+  c.variance_floor = 1e-4;
   const ModelConfig back = ModelConfig::from_json(nlohmann::json::parse(c.to_json().dump()));
   EXPECT_EQ(back.to_json(), c.to_json());
   EXPECT_EQ(back.kind, "ae");
@@ -160,7 +166,10 @@ TEST(ModelConfig, JsonRoundTripsEveryField) {
   EXPECT_EQ(back.rbm_weight_decay, 0.0);
   EXPECT_EQ(back.pretrain_epochs, 2);
   EXPECT_EQ(back.finetune, "lbfgs");
-  EXPECT_EQ(c.to_json().size(), 38u);  // every field is written
+  EXPECT_EQ(back.gmm_components, 7);
+  EXPECT_EQ(back.gmm_covariance, "full");
+  EXPECT_EQ(back.variance_floor, 1e-4);
+  EXPECT_EQ(c.to_json().size(), 41u);  // every field is written
 }
 
 TEST(ModelConfig, MissingFieldsTakeDefaults) {

@@ -73,6 +73,12 @@ class Model : public torch::nn::Module {
   // Epochs the model spends before the run's training epochs (the deep autoencoder's greedy RBM
   // pretraining); the Trainer runs them first and picks best.pt among the epochs after them.
   virtual int64_t pretraining_epochs() const { return 0; }
+  // Called by the Trainer after the last batch of every epoch, before the test evaluation and
+  // the checkpoints: models whose update needs the whole epoch (the Gaussian mixture's EM:
+  // train_step accumulates the E-step's statistics, end_epoch applies the M-step) apply it here.
+  // Whatever train_step accumulates must live in buffers, so that a checkpoint taken mid-epoch
+  // resumes it. Default: nothing.
+  virtual void end_epoch() {}
 
  protected:
   ModelConfig config_;

@@ -60,6 +60,11 @@ struct ModelConfig {
   std::string flow_coupling = "default";   // "affine" | "additive"
   std::string flow_permutation = "default";  // "none" | "reverse" | "random" | "conv1x1" | "conv1x1-lu"
   double logit_alpha = 0.05;               // image flows: logit(alpha + (1 - 2 alpha) y)
+  // Gaussian mixture on the data (gmm): components, "diag" or "full" covariances, and the
+  // smallest variance (eigenvalue, for "full") a component may have.
+  int64_t gmm_components = 10;
+  std::string gmm_covariance = "diag";
+  double variance_floor = 1e-6;
 
   nlohmann::json to_json() const;
   static ModelConfig from_json(const nlohmann::json& j);
