@@ -17,6 +17,10 @@ void add_decode_command(CLI::App& app);
 void add_score_command(CLI::App& app);
 void add_denoise_command(CLI::App& app);
 void add_pca_command(CLI::App& app);
+void add_plot_command(CLI::App& app);
+void add_latent_map_command(CLI::App& app);
+void add_manifold_command(CLI::App& app);
+void add_interpolate_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_models_command(CLI::App& app);
 
