@@ -11,7 +11,8 @@ packages=(
   zlib1g-dev              # gzip-compressed IDX files
   libcli11-dev            # command-line parsing
   nlohmann-json3-dev      # configs, metrics.jsonl
-  libstb-dev              # PNG writing
+  libstb-dev              # PNG writing, text in pictures (stb_truetype)
+  fonts-dejavu-core       # DejaVu Sans for the text in pictures (a built-in font if absent)
   libgtest-dev            # tests
   python3-torch python3-numpy  # the PyTorch reference in tests and bench/
 )

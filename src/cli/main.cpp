@@ -42,6 +42,10 @@ int main(int argc, char** argv) {
   add_denoise_command(app);
   add_pca_command(app);
   add_quality_command(app);
+  add_plot_command(app);
+  add_latent_map_command(app);
+  add_manifold_command(app);
+  add_interpolate_command(app);
   add_info_command(app);
   add_models_command(app);
   if (argc > 1 && argv[1][0] != '-') {

@@ -96,4 +96,12 @@ void DataConfig::validate() const {
   if (limit < 0) fail("limit", "must be >= 0 (0: all), got " + std::to_string(limit));
 }
 
+std::vector<std::string> class_names(const std::string& source) {
+  // Zalando's labels for Fashion-MNIST, in label order.
+  if (source == "fashion-mnist")
+    return {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+            "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+  return {};
+}
+
 }  // namespace latentkit

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "latentkit/data/dataset.h"
 
@@ -38,6 +39,10 @@ Dataset load_dataset(const DataConfig& config, const Preprocessor* fitted = null
 // Loads a file of inputs to score or encode with an already-fitted preprocessor: an IDX images
 // file, a CSV or a .npy. Returns x in model space: [N, D]; checks D against `dim`.
 torch::Tensor load_inputs(const std::string& path, const Preprocessor& preprocess, int64_t dim);
+
+// The names of the classes of a labelled source, by label ("T-shirt/top", ... for
+// fashion-mnist); empty when the source's labels have no names (they are then shown as numbers).
+std::vector<std::string> class_names(const std::string& source);
 
 // The directory Debian's dataset-fashion-mnist package installs.
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
