@@ -24,5 +24,6 @@ void add_interpolate_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_models_command(CLI::App& app);
 void add_quality_command(CLI::App& app);
+void add_compare_command(CLI::App& app);
 
 }  // namespace latentkit::cli

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   add_latent_map_command(app);
   add_manifold_command(app);
   add_interpolate_command(app);
+  add_compare_command(app);
   add_info_command(app);
   add_models_command(app);
   if (argc > 1 && argv[1][0] != '-') {

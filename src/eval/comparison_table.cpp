@@ -78,8 +78,13 @@ std::string comparison_markdown(const std::vector<ComparisonRow>& rows, const Co
   md << "- FD: Fréchet distance between generated and test images in the feature space of "
         "latentkit's own classifier (not the Inception FID); \"gaussian\" marks a Gaussian fitted "
         "to the training codes where the model has no prior.";
+  if (!std::isnan(ref.classifier_accuracy))
+    md << " The classifier's test accuracy is " << fixed_or_dash(100 * ref.classifier_accuracy, 2) << "%.";
   if (!std::isnan(ref.fd_real)) md << " Two real sets (train vs test) are " << fixed_or_dash(ref.fd_real, 2) << " apart.";
   md << "\n";
+  md << "- FD gmm:" << ref.gmm_components << ": samples decoded from a " << ref.gmm_components
+     << "-component Gaussian mixture fitted by EM to (up to 20,000) training codes; full "
+        "covariances, diagonal ones for codes wider than 64.\n";
   md << "- " << ref.knn_k << "-NN acc: test codes classified by their " << ref.knn_k
      << " nearest training codes.";
   if (!std::isnan(ref.knn_pixels)) md << " Raw pixels give " << fixed_or_dash(100 * ref.knn_pixels, 2) << "%.";

@@ -116,6 +116,7 @@ TEST(ComparisonTable, CsvKeepsEveryFigureAndLeavesMissingOnesEmpty) {
 TEST(ComparisonTable, MarkdownMarksBoundsScalesAndGaps) {
   ComparisonReference ref;
   ref.fd_real = 1.5;
+  ref.classifier_accuracy = 0.877;
   ref.knn_pixels = 0.855;
   ref.gmm_components = 10;
   const std::string md = comparison_markdown(sample_rows(), ref);
@@ -137,6 +138,7 @@ TEST(ComparisonTable, MarkdownMarksBoundsScalesAndGaps) {
   EXPECT_NE(vae.find("81.25%"), std::string::npos) << vae;
   EXPECT_NE(md.find("FD gmm:10"), std::string::npos);
   EXPECT_NE(md.find("1.50 apart"), std::string::npos);
+  EXPECT_NE(md.find("accuracy is 87.70%"), std::string::npos);
   EXPECT_NE(md.find("85.50%"), std::string::npos);
   EXPECT_NE(md.find("†: the model's own likelihood"), std::string::npos);
 }

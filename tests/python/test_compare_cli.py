@@ -63,7 +63,7 @@ MODELS = ["ae", "vae", "gaussian", "gmm"]
 with tempfile.TemporaryDirectory() as tmp:
     out = os.path.join(tmp, "cmp")
     flags = ["compare", "--models", ",".join(MODELS), "--epochs", 1, "--limit", 2000, "--k", 5,
-             "--fd-samples", 500, "--classifier-cache", os.path.join(tmp, "cache"), "--out", out]
+             "--fd-samples", 500, "--cache", os.path.join(tmp, "cache"), "--out", out]
     first = run(args.latentkit, *flags)
     table = read_table(os.path.join(out, "compare.csv"))
     check(list(table) == MODELS, f"one row per model in order: {list(table)}")

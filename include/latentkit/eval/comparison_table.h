@@ -39,6 +39,7 @@ struct ComparisonRow {
 // any model can reach) and the kNN accuracy of the raw pixels.
 struct ComparisonReference {
   double fd_real = 0;          // NaN when not measured
+  double classifier_accuracy = 0;  // test accuracy of the Fréchet distance's classifier (NaN: none)
   double knn_pixels = 0;       // NaN when not measured
   int64_t gmm_components = 0;  // K of the code mixture behind fd_gmm
   int64_t knn_k = 5;
