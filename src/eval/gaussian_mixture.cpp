@@ -15,7 +15,7 @@ namespace {
 
 // x: [N, D] -> [N, K] squared Euclidean distances to c: [K, D] (float64).
 torch::Tensor gmm_squared_distances(const torch::Tensor& x, const torch::Tensor& c) {
-  auto d = x.pow(2).sum(1, true) + c.pow(2).sum(1).unsqueeze(0) - 2 * torch::mm(x, c.t());
+  auto d = torch::addmm(x.pow(2).sum(1, true) + c.pow(2).sum(1).unsqueeze(0), x, c.t(), 1, -2);
   return d.clamp_min(0);
 }
 

@@ -26,7 +26,7 @@ double knn_accuracy(const torch::Tensor& train_codes, const torch::Tensor& train
   for (int64_t s = 0; s < test_codes.size(0); s += chunk) {
     auto q = test_codes.narrow(0, s, std::min(chunk, test_codes.size(0) - s));  // [m, L]
     // ||q||^2 is the same for every training row of a test row: it does not change the order.
-    auto d = train_sq - 2 * torch::mm(q, train_codes.t());                       // [m, N]
+    auto d = torch::addmm(train_sq, q, train_codes.t(), 1, -2);                   // [m, N]
     auto nearest = std::get<1>(d.topk(k, 1, /*largest=*/false, /*sorted=*/true));  // [m, k]
     auto votes_for = labels.index_select(0, nearest.flatten()).view({-1, k});       // [m, k]
     auto votes = torch::zeros({q.size(0), classes}, torch::TensorOptions().dtype(torch::kLong).device(q.device()));

@@ -65,7 +65,7 @@ struct MixtureStatistics {
 // E-step: adds x's statistics under `mixture`'s responsibilities to `stats`; returns
 // sum_n log p(x_n). x: [N, D]; processed in chunks of `chunk` rows.
 double expectation_step(const GaussianMixture& mixture, const torch::Tensor& x,
-                        MixtureStatistics& stats, int64_t chunk = 10000);
+                        MixtureStatistics& stats, int64_t chunk = 256);
 // M-step: the weights, means and floored covariances that maximise the expected log-likelihood
 // under `stats`. Components with count < min_count keep `previous`'s mean and covariance (their
 // weight is still count / total).
@@ -88,7 +88,7 @@ struct GaussianMixtureOptions {
   double tolerance = 1e-6;       // stop when the mean log-likelihood rises by less than this
   int64_t max_iterations = 200;  // M-steps at most
   uint64_t seed = 0;             // k-means++ seeding (the global generator is left untouched)
-  int64_t chunk = 10000;         // rows per E-step chunk
+  int64_t chunk = 256;           // rows per E-step chunk: small enough for the temporaries to stay in cache
 };
 
 struct GaussianMixtureFit {

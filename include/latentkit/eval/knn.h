@@ -15,6 +15,6 @@ namespace latentkit {
 // (unspecified but deterministic). chunk: test rows per distance block.
 double knn_accuracy(const torch::Tensor& train_codes, const torch::Tensor& train_labels,
                     const torch::Tensor& test_codes, const torch::Tensor& test_labels,
-                    int64_t k = 5, int64_t chunk = 1000);
+                    int64_t k = 5, int64_t chunk = 256);
 
 }  // namespace latentkit
