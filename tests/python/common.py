@@ -35,3 +35,35 @@ def read_csv(path):
         header = f.readline().strip().split(",")
         rows = [[float(v) for v in line.split(",")] for line in f if line.strip()]
     return header, rows
+
+
+FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
+
+
+def require_fashion_mnist():
+    """Skips the test (exit 77) where Debian's dataset-fashion-mnist is not installed."""
+    import os
+    if not os.path.isdir(FASHION_MNIST):
+        print(f"skipped: {FASHION_MNIST} is not installed")
+        sys.exit(SKIP)
+
+
+class Checks:
+    """check(ok, what) prints one line per check and remembers failures; finish() prints the
+    count line ctest's log shows and exits 1 when any check failed."""
+
+    def __init__(self):
+        self.failures = []
+        self.passed = 0
+
+    def __call__(self, ok, what):
+        print(f"{'ok  ' if ok else 'FAIL'} {what}")
+        if ok:
+            self.passed += 1
+        else:
+            self.failures.append(what)
+        return ok
+
+    def finish(self):
+        print(f"{self.passed} passed, {len(self.failures)} failed")
+        sys.exit(1 if self.failures else 0)

@@ -4,25 +4,15 @@ reuses the trained runs and gives the same table, and bad arguments are refused 
 import csv
 import json
 import os
-import sys
 import tempfile
 
-from common import SKIP, import_torch, parse_args, run
+from common import Checks, import_torch, parse_args, require_fashion_mnist, run
 
 args = parse_args()
-FASHION = "/usr/share/datasets/fashion-mnist"
-if not os.path.isdir(FASHION):
-    print(f"skipped: {FASHION} is not installed")
-    sys.exit(SKIP)
+require_fashion_mnist()
 torch = import_torch()
 
-failures = []
-
-
-def check(ok, what):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}")
-    if not ok:
-        failures.append(what)
+check = Checks()
 
 
 def close(a, b, rel):
@@ -132,7 +122,4 @@ with tempfile.TemporaryDirectory() as tmp:
         check(p.returncode != 0 and len(err.splitlines()) == 1 and needle in err,
               f"refused {bad}: {err!r}")
 
-if failures:
-    print(f"{len(failures)} check(s) failed")
-    sys.exit(1)
-print("all checks passed")
+check.finish()

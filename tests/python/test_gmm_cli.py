@@ -4,24 +4,14 @@ autoencoder sampled through `--sampler gmm:3`; `quality`; and one-line refusals 
 import json
 import os
 import re
-import sys
 import tempfile
 
-from common import SKIP, parse_args, read_csv, run
+from common import Checks, parse_args, read_csv, require_fashion_mnist, run
 
 args = parse_args()
-FASHION = "/usr/share/datasets/fashion-mnist"
-if not os.path.isdir(FASHION):
-    print(f"skipped: {FASHION} is not installed")
-    sys.exit(SKIP)
+require_fashion_mnist()
 
-failures = []
-
-
-def check(ok, what):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}")
-    if not ok:
-        failures.append(what)
+check = Checks()
 
 
 def refused(proc, word, what):
@@ -92,6 +82,4 @@ with tempfile.TemporaryDirectory() as tmp:
                 "--epochs", 1, "--out", os.path.join(tmp, "bad"), check=False), "--batch-size",
             "--components above the batch size")
 
-if failures:
-    print(f"{len(failures)} failure(s)")
-    sys.exit(1)
+check.finish()

@@ -3,24 +3,14 @@ slice of Fashion-MNIST; plot, latent-map, manifold and interpolate write PNGs of
 sizes into the run directory (or --out), and bad requests are refused in one line."""
 import os
 import struct
-import sys
 import tempfile
 
-from common import SKIP, parse_args, run
+from common import Checks, parse_args, require_fashion_mnist, run
 
 args = parse_args()
-FASHION = "/usr/share/datasets/fashion-mnist"
-if not os.path.isdir(FASHION):
-    print(f"skipped: {FASHION} is not installed")
-    sys.exit(SKIP)
+require_fashion_mnist()
 
-failures = []
-
-
-def check(ok, what):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}")
-    if not ok:
-        failures.append(what)
+check = Checks()
 
 
 def png_size(path):
@@ -86,7 +76,4 @@ with tempfile.TemporaryDirectory() as tmp:
     size = png_size(os.path.join(v3, "latent_map.png"))
     check(size == (900, 700, 2), f"latent-map of a 3-D latent (PCA): {size}")
 
-if failures:
-    print(f"{len(failures)} check(s) failed")
-    sys.exit(1)
-print("all checks passed")
+check.finish()

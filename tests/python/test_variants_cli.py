@@ -3,24 +3,14 @@ Fashion-MNIST: each trains (deep-ae's pretraining epochs come first), its loss f
 samples (where it has a prior), reconstructs, encodes and scores."""
 import json
 import os
-import sys
 import tempfile
 
-from common import SKIP, parse_args, read_csv, run
+from common import Checks, parse_args, read_csv, require_fashion_mnist, run
 
 args = parse_args()
-FASHION = "/usr/share/datasets/fashion-mnist"
-if not os.path.isdir(FASHION):
-    print(f"skipped: {FASHION} is not installed")
-    sys.exit(SKIP)
+require_fashion_mnist()
 
-failures = []
-
-
-def check(ok, what):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}")
-    if not ok:
-        failures.append(what)
+check = Checks()
 
 
 def metrics(run_dir):
@@ -91,5 +81,4 @@ with tempfile.TemporaryDirectory() as tmp:
               "--out", os.path.join(tmp, "bad"), check=False)
     check(bad.returncode == 2 and "latent_dim" in bad.stderr, f"mixture prior with --latent 20 refused: {bad.stderr.strip()}")
 
-print(f"{len(failures)} failed")
-sys.exit(1 if failures else 0)
+check.finish()
