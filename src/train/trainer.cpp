@@ -11,6 +11,7 @@
 #include "latentkit/error.h"
 #include "latentkit/eval/evaluate.h"
 #include "latentkit/flows/density_grid.h"
+#include "latentkit/train/fused_adam.h"
 #include "latentkit/train/progress.h"
 #include "latentkit/train/stop_signal.h"
 #include "latentkit/util/atomic_file.h"
@@ -105,7 +106,7 @@ void Trainer::build_optimizers() {
       optimizers_[group.name] = std::make_unique<torch::optim::LBFGS>(group.params, opts);
     } else {
       auto opts = torch::optim::AdamOptions(lr).weight_decay(config_.train.weight_decay);
-      optimizers_[group.name] = std::make_unique<torch::optim::Adam>(group.params, opts);
+      optimizers_[group.name] = std::make_unique<FusedAdam>(group.params, opts);
     }
   }
 }
