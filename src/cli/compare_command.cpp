@@ -175,7 +175,7 @@ class FeatureSpace {
 };
 
 ComparisonRow measure_run(const std::string& name, const std::string& run_dir, const CompareArgs& a,
-                          const std::string& plots_dir, FeatureSpace& features) {
+                          const std::string& plots_dir, FeatureSpace* features) {
   LoadedRun run = open_run(run_dir, a.device);
   Dataset data = run.dataset();
   Model& model = *run.model;
@@ -203,7 +203,9 @@ ComparisonRow measure_run(const std::string& name, const std::string& run_dir, c
   row.bce = reconstructs ? r.bce : nan;
   row.nll_nats = r.has_log_likelihood ? -r.log_likelihood : nan;
   row.bits_per_dim = r.has_log_likelihood ? r.bits_per_dim : nan;
-  row.nll_on_8bit_scale = models_8bit_levels(kind);
+  // On images only the dequantised densities are probabilities of the 8-bit levels; other data
+  // is modelled as it is, so every likelihood is a density of the same model-space values.
+  row.nll_on_8bit_scale = images ? models_8bit_levels(kind) : true;
   if (!r.has_log_likelihood) row.nll_kind = NllKind::None;
   else if (!r.log_likelihood_is_bound) row.nll_kind = NllKind::Exact;
   else if (row.nll_on_8bit_scale) row.nll_kind = NllKind::DequantBound;
@@ -238,9 +240,9 @@ ComparisonRow measure_run(const std::string& name, const std::string& run_dir, c
     });
     row.prior_sampler = "gaussian";
   }
-  row.fd_prior = prior_samples.defined() ? features.frechet_to_test(prior_samples) : nan;
+  row.fd_prior = prior_samples.defined() && features ? features->frechet_to_test(prior_samples) : nan;
   row.fd_gmm = nan;
-  if (train_codes.defined()) {
+  if (train_codes.defined() && features) {
     // EM on wide codes (the RBM's 500 hidden units) with full covariances would take minutes
     // per model: those get diagonal ones, and every fit sees at most 20,000 codes.
     const auto fit_codes = train_codes.narrow(0, 0, std::min<int64_t>(train_codes.size(0), kMaxMixtureCodes));
@@ -249,7 +251,7 @@ ComparisonRow measure_run(const std::string& name, const std::string& run_dir, c
     auto gmm_samples = sample_in_chunks(a.fd_samples, [&](int64_t n) {
       return model.decode(gmm.sample(n, train_codes.scalar_type()).to(run.device), labels_for(n));
     });
-    row.fd_gmm = features.frechet_to_test(gmm_samples);
+    row.fd_gmm = features->frechet_to_test(gmm_samples);
   }
 
   std::cout << ", kNN" << std::flush;
@@ -317,24 +319,27 @@ void run_compare(const CompareArgs& a) {
   if (runs.empty()) fail("--models", "no model finished training; nothing to compare");
   const std::string plots = a.out + "/plots";
   fs::create_directories(plots);
-  // The feature space for the Fréchet distances: the first run's dataset.
+  // The feature space for the Fréchet distances: a classifier of the first run's dataset, which
+  // needs labels (unlabelled data gets no Fréchet distances).
   LoadedRun first = open_run(runs.front().second, a.device);
   Dataset data = first.dataset();
-  FeatureSpace features(data, a.cache_dir);
+  std::unique_ptr<FeatureSpace> features;
+  if (data.train.labelled() && data.test.labelled()) features = std::make_unique<FeatureSpace>(data, a.cache_dir);
   std::vector<ComparisonRow> rows;
   for (const auto& [name, dir] : runs) {
     const DataConfig& d = load_checkpoint(resolve_checkpoint_path(dir)).config.data;
     if (d.source != first.checkpoint.config.data.source || d.limit != first.checkpoint.config.data.limit)
       fail(dir, "was trained on '" + d.source + "', not on the data of " + runs.front().second +
                     " ('" + first.checkpoint.config.data.source + "'): compare runs on one dataset");
-    rows.push_back(measure_run(name, dir, a, plots, features));
+    rows.push_back(measure_run(name, dir, a, plots, features.get()));
   }
 
   ComparisonReference ref;
   ref.gmm_components = a.gmm_components;
   ref.knn_k = a.knn_k;
-  ref.fd_real = features.frechet_train_to_test();
-  ref.classifier_accuracy = features.classifier_accuracy();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  ref.fd_real = features ? features->frechet_train_to_test() : nan;
+  ref.classifier_accuracy = features ? features->classifier_accuracy() : nan;
   ref.knn_pixels = data.train.labelled() && data.test.labelled()
                        ? knn_accuracy(data.train.x, data.train.y, data.test.x, data.test.y, a.knn_k)
                        : std::numeric_limits<double>::quiet_NaN();
@@ -359,7 +364,7 @@ void add_compare_command(CLI::App& app) {
   cmd->add_option("--runs", a->runs, "Trained run directories to compare instead of training");
   cmd->add_option("--data", a->data, "Dataset for --models (as in train)")->capture_default_str();
   cmd->add_option("--epochs", a->epochs, "Training epochs per model (the budget)")->capture_default_str();
-  cmd->add_option("--limit", a->limit, "Use only the first N training images (0: all)")->capture_default_str();
+  cmd->add_option("--limit", a->limit, "Use at most this many training samples (0: all)")->capture_default_str();
   cmd->add_option("--out", a->out, "Output directory (runs/, plots/, compare.md, compare.csv)")->required();
   cmd->add_option("--k", a->k, "Importance samples of the VAEs' log-likelihood estimate")->capture_default_str();
   cmd->add_option("--fd-samples", a->fd_samples, "Generated images per Fréchet distance")->capture_default_str();
