@@ -195,8 +195,10 @@ ComparisonRow measure_run(const std::string& name, const std::string& run_dir, c
   EvalReport r;
   {
     ScopedSeed seed(run.device, a.seed);
-    r = evaluate(model, data.test, a.k, model.has_log_likelihood() && model.log_likelihood_is_bound() &&
-                                            !models_8bit_levels(kind) ? 50 : 500);
+    // The IWAE estimate holds k codes per image: smaller batches keep its tensors small.
+    const bool importance_sampled = model.has_log_likelihood() && model.log_likelihood_is_bound() &&
+                                    !models_8bit_levels(kind);
+    r = evaluate(model, data.test, a.k, importance_sampled ? 50 : 500);
   }
   const bool reconstructs = !is_flow && kind != "gmm";
   row.mse = reconstructs ? r.mse : nan;

@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "latentkit/models/gmm.h"
 #include "latentkit/train/checkpoint.h"
 #include "latentkit/util/runtime.h"
+#include "run_setup.h"
 
 namespace latentkit::cli {
 
@@ -26,10 +26,7 @@ void run_info(const InfoArgs& a) {
     const std::string path = resolve_checkpoint_path(a.run);
     Checkpoint ck = load_checkpoint(path);
     auto model = make_model(ck.config.model);
-    int64_t params = 0;
-    for (const auto& p : model->parameters()) params += p.numel();
-    // The mixture's parameters are buffers updated by EM, not optimised tensors.
-    if (auto* gmm = dynamic_cast<GaussianMixtureModel*>(model.get())) params = gmm->mixture().num_parameters();
+    const int64_t params = count_parameters(*model);
     std::printf("checkpoint  %s\n", path.c_str());
     std::printf("model       %s, %lld parameters, latent %lld\n", ck.config.model.kind.c_str(),
                 static_cast<long long>(params), static_cast<long long>(model->latent_dim()));
