@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libtorch-dev            # LibTorch 1.13 (C++ API) and its CMake config
   libopenblas0-pthread    # a fast BLAS; Debian's default libblas3 is the slow reference one
+  libdnnl-dev             # oneDNN's headers: AVX-512 matrix products for the fused training steps
   dataset-fashion-mnist   # the default dataset, under /usr/share/datasets/fashion-mnist
   zlib1g-dev              # gzip-compressed IDX files
   libcli11-dev            # command-line parsing

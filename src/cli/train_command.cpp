@@ -84,6 +84,9 @@ RunConfig with_given_flags(RunConfig base, const RunConfig& cfg, const TrainArgs
   if (given("--weight-decay")) base.train.weight_decay = cfg.train.weight_decay;
   if (given("--seed")) base.train.seed = cfg.train.seed;
   if (given("--threads")) base.train.threads = cfg.train.threads;
+  if (given("--blas-threads")) base.train.blas_threads = cfg.train.blas_threads;
+  if (given("--no-fused")) base.train.fused = cfg.train.fused;
+  if (given("--precision")) base.train.precision = cfg.train.precision;
   if (given("--device")) base.train.device = cfg.train.device;
   if (given("--latent")) base.model.latent_dim = cfg.model.latent_dim;
   if (given("--hidden")) base.model.hidden = parse_widths(a.hidden, "--hidden");
@@ -146,6 +149,7 @@ void run_train(CLI::App& cmd, TrainArgs& a) {
     // A resumed run keeps its data, model and optimisation; only these may change.
     if (given("--epochs")) saved.train.epochs = cfg.train.epochs;
     if (given("--threads")) saved.train.threads = cfg.train.threads;
+    if (given("--blas-threads")) saved.train.blas_threads = cfg.train.blas_threads;
     if (given("--device")) saved.train.device = cfg.train.device;
     cfg = saved;
   } else {
@@ -160,7 +164,7 @@ void run_train(CLI::App& cmd, TrainArgs& a) {
                    "continues it instead)\n";
   }
   cfg.train.validate();
-  configure_threads(cfg.train.threads);
+  configure_threads(cfg.train.threads, cfg.train.blas_threads);
   const torch::Device device = resolve_device(cfg.train.device);
   PreparedRun prepared = prepare_run(cfg, resume ? &resume->preprocess : nullptr);
   cfg = prepared.config;
@@ -199,7 +203,10 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--lr", c.train.lr, "Adam learning rate")->capture_default_str();
   cmd->add_option("--weight-decay", c.train.weight_decay, "Adam weight decay")->capture_default_str();
   cmd->add_option("--seed", c.train.seed, "Random seed")->capture_default_str();
-  cmd->add_option("--threads", c.train.threads, "Compute threads (0: one LibTorch thread, BLAS on all cores)")->capture_default_str();
+  cmd->add_option("--threads", c.train.threads, "Intra-op threads: LibTorch kernels and oneDNN products (0: all cores)")->capture_default_str();
+  cmd->add_option("--blas-threads", c.train.blas_threads, "OpenBLAS threads (0: one, so it never competes with the intra-op threads)")->capture_default_str();
+  cmd->add_flag("--no-fused{false}", c.train.fused, "Train with autograd even where the model has a fused step (MLP ae and vae with ReLU)");
+  cmd->add_option("--precision", c.train.precision, "Matrix products of the fused steps: fp32, or bf16 (AVX-512 BF16; float32 weights and optimizer)")->capture_default_str();
   cmd->add_option("--device", c.train.device, "cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--latent", c.model.latent_dim, "Latent dimension (deep-ae: 30; rbm: hidden units, 500)")->capture_default_str();
   cmd->add_option("--hidden", args->hidden, "Hidden widths of the MLP encoder, e.g. 512,256 (decoder mirrors; deep-ae: 1000,500,250)")->default_str("400");

@@ -29,6 +29,11 @@ torch::Tensor Model::log_likelihood(const torch::Tensor& x, int64_t k, const tor
   fail("model '" + config_.kind + "'", "has no log-likelihood to evaluate");
 }
 
+bool Model::uses_fused_forward(const torch::Tensor& x) const {
+  return !torch::GradMode::is_enabled() && x.device().is_cpu() && x.dim() == 2 &&
+         x.scalar_type() == torch::kFloat32 && uses_fused_step();
+}
+
 std::vector<ParamGroup> Model::param_groups() {
   return {ParamGroup{"model", parameters(), 1.0}};
 }

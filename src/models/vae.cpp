@@ -9,6 +9,7 @@
 
 #include "latentkit/error.h"
 #include "latentkit/nn/blocks.h"
+#include "latentkit/nn/fused_mlp.h"
 
 namespace latentkit {
 
@@ -47,6 +48,8 @@ VAE::Posterior VAE::posterior(const torch::Tensor& x, const torch::Tensor& y) {
 
 // x: [B, D] -> [B, L]
 torch::Tensor VAE::encode(const torch::Tensor& x, const torch::Tensor& y) {
+  if (uses_fused_forward(x))
+    return FusedMlp(encoder_).forward(x.contiguous()).narrow(1, 0, config_.latent_dim);
   return posterior(x, y).mu;
 }
 
@@ -69,7 +72,8 @@ torch::Tensor VAE::decoder_logits_or_mean(const torch::Tensor& z, const torch::T
 
 // z: [B, L] -> [B, D]
 torch::Tensor VAE::decode(const torch::Tensor& z, const torch::Tensor& y) {
-  auto out = decoder_logits_or_mean(z, y);
+  auto out = uses_fused_forward(z) ? FusedMlp(decoder_).forward(z.contiguous())
+                                   : decoder_logits_or_mean(z, y);
   return bernoulli_ ? torch::sigmoid(out) : out;
 }
 
@@ -124,6 +128,93 @@ LossTerms VAE::losses_with_noise(const torch::Tensor& x, const torch::Tensor& ep
 LossTerms VAE::losses(const torch::Tensor& x, const torch::Tensor& y) {
   const Posterior q = posterior(x, y);
   return terms(x, q, torch::randn_like(q.mu), y);
+}
+
+bool VAE::has_fused_step() const {
+  // Subclasses (IWAE, CVAE) change the objective or the networks' inputs.
+  return config_.kind == "vae" && config_.architecture == "mlp" && config_.activation == "relu" &&
+         (bernoulli_ || !log_sigma_.defined()) && FusedMlp::supports(encoder_) &&
+         FusedMlp::supports(decoder_);
+}
+
+LossTerms VAE::train_step(const torch::Tensor& x, const torch::Tensor& y, Optimizers& opt) {
+  if (uses_fused_step() && is_training() && x.device().is_cpu() && x.dim() == 2 &&
+      x.scalar_type() == torch::kFloat32)
+    return fused_train_step(x.contiguous(), opt);
+  return Model::train_step(x, y, opt);
+}
+
+// One step of losses()'s objective with hand-written gradients. With S = sum over the batch
+// of recon_i + w kl_i (the loss is S / B), z = mu + sd eps, sd = exp(logvar / 2):
+//   dS/dmu = dS/dz + w mu,   dS/dlogvar = dS/dz eps sd / 2 + w (sd^2 - 1) / 2,
+// and the decoder's and encoder's backward passes carry the rest (nn/fused_mlp.h).
+LossTerms VAE::fused_train_step(const torch::Tensor& x, Optimizers& opt) {
+  torch::NoGradGuard no_grad;
+  // Views of the networks' parameters (cheap to build), holding this step's activations.
+  FusedMlp encoder(encoder_, fused_precision()), decoder(decoder_, fused_precision());
+  const int64_t b = x.size(0), l = config_.latent_dim;
+  const torch::Tensor& h = encoder.forward(x);  // [B, 2L]: mu | logvar
+  const auto eps = torch::randn({b, l}, x.options());   // as losses() draws it
+  auto z = torch::empty({b, l}, x.options());
+  const float* hp = h.data_ptr<float>();
+  const float* ep = eps.data_ptr<float>();
+  float* zp = z.data_ptr<float>();
+  double kl_sum = 0.0;
+  for (int64_t i = 0; i < b; ++i)
+    for (int64_t j = 0; j < l; ++j) {
+      const float mu = hp[i * 2 * l + j], logvar = hp[i * 2 * l + l + j];
+      const float sd = std::exp(0.5f * logvar);
+      zp[i * l + j] = mu + sd * ep[i * l + j];
+      kl_sum += -0.5 * (1.0 + logvar - double(mu) * mu - double(sd) * sd);
+    }
+
+  const torch::Tensor& out = decoder.forward(z);  // [B, D]
+  auto g = torch::empty_like(out);
+  double recon_sum;
+  float g_scale;  // dS/dout = g_scale * g
+  if (bernoulli_) {
+    recon_sum = bernoulli_nll_and_grad(out, x, g);
+    g_scale = 1.0f;
+  } else {
+    // -log N(x; out, s^2) per pixel = (x - out)^2 / (2 s^2) + log(2 pi) / 2 + log s
+    const double s = config_.sigma;
+    recon_sum = 0.5 * squared_error_and_residual(out, x, g) / (s * s) +
+                static_cast<double>(b) * out.size(1) * (0.5 * kLog2Pi + std::log(s));
+    g_scale = static_cast<float>(1.0 / (s * s));
+  }
+  const float inv_b = 1.0f / static_cast<float>(b);
+  torch::Tensor dz;  // d(sum g . out)/dz: [B, L]
+  decoder.backward(g, g_scale * inv_b, &dz);
+
+  const double w = kl_weight();
+  const float wf = static_cast<float>(w);
+  auto dh = torch::empty_like(h);  // dS/d(mu | logvar)
+  const float* dzp = dz.data_ptr<float>();
+  float* dhp = dh.data_ptr<float>();
+  for (int64_t i = 0; i < b; ++i)
+    for (int64_t j = 0; j < l; ++j) {
+      const float mu = hp[i * 2 * l + j], logvar = hp[i * 2 * l + l + j];
+      const float sd = std::exp(0.5f * logvar);
+      const float dzv = g_scale * dzp[i * l + j];
+      dhp[i * 2 * l + j] = dzv + wf * mu;
+      dhp[i * 2 * l + l + j] = 0.5f * dzv * ep[i * l + j] * sd + 0.5f * wf * (sd * sd - 1.0f);
+    }
+  encoder.backward(dh, inv_b);
+  for (auto& [name, o] : opt) o->step();
+
+  const double recon = recon_sum / b, kl = kl_sum / b;
+  auto scalar = [&](double v) { return torch::full({}, v, x.options()); };
+  LossTerms t{{"loss", scalar(recon + w * kl)}, {"recon", scalar(recon)}, {"kl", scalar(kl)},
+              {"elbo", scalar(-(recon + kl))}};
+  if (config_.kl_warmup_epochs > 0) t["kl_weight"] = scalar(w);
+  return t;
+}
+
+torch::Tensor VAE::reconstruction_error(const torch::Tensor& x, const torch::Tensor& y) {
+  if (!uses_fused_forward(x)) return Model::reconstruction_error(x, y);
+  const auto xc = x.contiguous();
+  const auto z = encode(xc).contiguous();
+  return squared_error_rows(FusedMlp(decoder_).forward(z), xc, /*sigmoid=*/bernoulli_);
 }
 
 // -> [n, D]

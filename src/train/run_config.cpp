@@ -13,6 +13,8 @@ json TrainConfig::to_json() const {
   return json{{"epochs", epochs},       {"batch_size", batch_size},
               {"lr", lr},               {"weight_decay", weight_decay},
               {"seed", seed},           {"threads", threads},
+              {"blas_threads", blas_threads}, {"fused", fused},
+              {"precision", precision},
               {"device", device},       {"eval_batch_size", eval_batch_size},
               {"grid_size", grid_size}};
 }
@@ -25,6 +27,9 @@ TrainConfig TrainConfig::from_json(const json& j) {
   c.weight_decay = j.value("weight_decay", c.weight_decay);
   c.seed = j.value("seed", c.seed);
   c.threads = j.value("threads", c.threads);
+  c.blas_threads = j.value("blas_threads", c.blas_threads);
+  c.fused = j.value("fused", c.fused);
+  c.precision = j.value("precision", c.precision);
   c.device = j.value("device", c.device);
   c.eval_batch_size = j.value("eval_batch_size", c.eval_batch_size);
   c.grid_size = j.value("grid_size", c.grid_size);
@@ -37,6 +42,9 @@ void TrainConfig::validate() const {
   if (!(lr > 0)) fail("--lr", "must be positive");
   if (weight_decay < 0) fail("--weight-decay", "must be at least 0");
   if (threads < 0) fail("--threads", "must be at least 0 (0 chooses)");
+  if (blas_threads < 0) fail("--blas-threads", "must be at least 0 (0 chooses)");
+  if (precision != "fp32" && precision != "bf16")
+    fail("--precision", "must be fp32 or bf16, got '" + precision + "'");
   if (eval_batch_size < 1) fail("eval_batch_size", "must be at least 1");
   if (grid_size < 1) fail("grid_size", "must be at least 1");
 }

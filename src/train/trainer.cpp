@@ -11,6 +11,7 @@
 #include "latentkit/error.h"
 #include "latentkit/eval/evaluate.h"
 #include "latentkit/flows/density_grid.h"
+#include "latentkit/nn/gemm.h"
 #include "latentkit/train/fused_adam.h"
 #include "latentkit/train/progress.h"
 #include "latentkit/train/stop_signal.h"
@@ -87,6 +88,15 @@ Trainer::Trainer(RunConfig config, Dataset dataset, std::shared_ptr<Model> model
   data_.train = to_device(data_.train, device_);
   data_.test = to_device(data_.test, device_);
   model_->to(device_);
+  const bool bf16 = config_.train.precision == "bf16";
+  model_->set_fused_step(config_.train.fused, bf16 ? GemmPrecision::kBFloat16 : GemmPrecision::kFloat32);
+  if (bf16) {
+    if (!model_->uses_fused_step() || !device_.is_cpu())
+      fail("--precision bf16", "needs a fused step: model ae or vae, --architecture mlp, --activation "
+                               "relu, on the CPU, without --no-fused");
+    if (!bf16_gemm_available())
+      fail("--precision bf16", "needs oneDNN and a CPU with AVX-512 BF16; this build or CPU has not");
+  }
   build_optimizers();
 }
 

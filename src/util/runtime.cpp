@@ -24,13 +24,14 @@ Fn blas_symbol(const char* name) {
 }
 }  // namespace
 
-void configure_threads(int threads) {
+void configure_threads(int threads, int blas_threads) {
   const int cores = std::max(1u, std::thread::hardware_concurrency());
-  // Small matrix products (batch 128) gain little from splitting, while two thread pools (the
-  // intra-op pool and OpenBLAS's) competing for the same cores lose a lot. Default: the
-  // intra-op pool gets one thread and OpenBLAS gets the cores for the large products.
-  const int intra_op = threads > 0 ? threads : 1;
-  const int blas = threads > 0 ? threads : cores;
+  // Two thread pools on the same cores (the intra-op OpenMP pool and OpenBLAS's pthreads) lose
+  // a lot: each spins while the other works. The intra-op pool runs LibTorch's kernels,
+  // convolutions and oneDNN's products (the fused steps' matrix products, nn/gemm.h), so by
+  // default it gets the cores and OpenBLAS runs its products on the calling thread.
+  const int intra_op = threads > 0 ? threads : cores;
+  const int blas = blas_threads > 0 ? blas_threads : 1;
   at::set_num_threads(intra_op);
   if (auto set = blas_symbol<SetThreadsFn>("openblas_set_num_threads")) set(blas);
 }

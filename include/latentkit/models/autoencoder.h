@@ -31,7 +31,14 @@ class Autoencoder : public Model {
   torch::nn::Sequential& encoder() { return encoder_; }
   torch::nn::Sequential& decoder() { return decoder_; }
 
+  // The plain autoencoder with MLP networks and ReLU takes a fused step (model.h): the same
+  // loss and gradients as autograd's step.
+  LossTerms train_step(const torch::Tensor& x, const torch::Tensor& y, Optimizers& opt) override;
+  // x: [B, D] -> [B], squared error of decode(encode(x)); fused where encode() is.
+  torch::Tensor reconstruction_error(const torch::Tensor& x, const torch::Tensor& y = {}) override;
+
  protected:
+  bool has_fused_step() const override;
   // For variants with the same networks plus dropout (rate > 0) after each hidden activation.
   Autoencoder(ModelConfig config, double dropout);
   bool bce() const { return bce_; }
@@ -41,6 +48,8 @@ class Autoencoder : public Model {
                         const torch::Tensor& y);
 
  private:
+  LossTerms fused_train_step(const torch::Tensor& x, Optimizers& opt);
+
   bool bce_;  // likelihood == "bce"
   torch::nn::Sequential encoder_{nullptr}, decoder_{nullptr};
 };

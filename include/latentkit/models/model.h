@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "latentkit/models/model_config.h"
+#include "latentkit/nn/gemm.h"
 
 namespace latentkit {
 
@@ -80,8 +81,32 @@ class Model : public torch::nn::Module {
   // resumes it. Default: nothing.
   virtual void end_epoch() {}
 
+  // Fused training steps: kinds whose networks allow it (the MLP "ae" and "vae" with ReLU, on
+  // CPU in float32) train with hand-written forward and backward passes (nn/fused_mlp.h)
+  // instead of autograd, with the same objective, noise and optimizer, and evaluate encode()
+  // and decode() without autograd's bookkeeping when gradients are off. Enabled by default;
+  // set_fused_step(false) makes them use LibTorch's modules. The precision applies to the
+  // fused training steps' matrix products (inference stays float32).
+  void set_fused_step(bool enabled, GemmPrecision precision = GemmPrecision::kFloat32) {
+    fused_enabled_ = enabled;
+    fused_precision_ = precision;
+  }
+  // Whether train_step takes a fused step (enabled, and the kind and its networks allow it).
+  bool uses_fused_step() const { return fused_enabled_ && has_fused_step(); }
+  // Whether an inference call on x (encode, decode) takes the fused forward pass: fused steps
+  // enabled, gradients off, x a float32 CPU matrix.
+  bool uses_fused_forward(const torch::Tensor& x) const;
+
  protected:
+  // Whether this kind's configuration has a fused step; see set_fused_step().
+  virtual bool has_fused_step() const { return false; }
+  GemmPrecision fused_precision() const { return fused_precision_; }
+
   ModelConfig config_;
+
+ private:
+  bool fused_enabled_ = true;
+  GemmPrecision fused_precision_ = GemmPrecision::kFloat32;
 };
 
 // Builds a model from its config (validated first). Throws InputError for an unknown kind.

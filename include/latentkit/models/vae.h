@@ -74,6 +74,12 @@ class VAE : public Model {
   // Undefined for the Bernoulli decoder.
   torch::Tensor log_sigma() const;
 
+  // The plain VAE with MLP networks, ReLU and a Bernoulli or fixed-sigma Gaussian decoder takes
+  // a fused step (model.h): the same loss, gradients and noise draws as autograd's step.
+  LossTerms train_step(const torch::Tensor& x, const torch::Tensor& y, Optimizers& opt) override;
+  // x: [B, D] -> [B], squared error of decode(encode(x)); fused where encode() is.
+  torch::Tensor reconstruction_error(const torch::Tensor& x, const torch::Tensor& y = {}) override;
+
   torch::nn::Sequential& encoder() { return encoder_; }
   torch::nn::Sequential& decoder() { return decoder_; }
 
@@ -82,6 +88,7 @@ class VAE : public Model {
   static constexpr int64_t kIwaeChunkSamples = 100;
 
  protected:
+  bool has_fused_step() const override;
   // For conditional subclasses: the encoder gets `encoder_extra` and the decoder `decoder_extra`
   // more input columns (conditioning()'s output, appended); needs an MLP architecture when > 0.
   VAE(ModelConfig config, int64_t encoder_extra, int64_t decoder_extra);
@@ -93,6 +100,8 @@ class VAE : public Model {
                   const torch::Tensor& y);
 
  private:
+  LossTerms fused_train_step(const torch::Tensor& x, Optimizers& opt);
+
   bool bernoulli_;  // likelihood == "bernoulli", else "gaussian"
   torch::nn::Sequential encoder_{nullptr}, decoder_{nullptr};
   torch::Tensor log_sigma_;  // [D] parameter when config.learn_sigma (gaussian only)

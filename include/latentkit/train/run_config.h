@@ -17,7 +17,10 @@ struct TrainConfig {
   double lr = 1e-3;               // Adam learning rate
   double weight_decay = 0.0;      // Adam (L2) weight decay
   uint64_t seed = 1;              // initialisation, shuffling, sampling
-  int threads = 0;                // compute threads; 0 chooses (see util/runtime.h)
+  int threads = 0;                // intra-op threads (LibTorch, oneDNN); 0: all cores
+  int blas_threads = 0;           // OpenBLAS threads; 0: one (see util/runtime.h)
+  bool fused = true;              // fused training steps where the model has them (model.h)
+  std::string precision = "fp32"; // "fp32" | "bf16": the fused steps' matrix products
   std::string device = "cpu";     // "cpu" | "cuda" | "cuda:N"
   int64_t eval_batch_size = 1000; // test evaluation batch
   int64_t grid_size = 64;         // images in the samples / reconstructions grids

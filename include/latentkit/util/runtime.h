@@ -6,9 +6,10 @@
 
 namespace latentkit {
 
-// Sets LibTorch's intra-op threads and, when the BLAS is OpenBLAS, its own thread count, so the
-// two pools do not oversubscribe the cores. threads = 0 chooses a default (see the .cpp).
-void configure_threads(int threads);
+// Sets LibTorch's intra-op (OpenMP) threads, which also run oneDNN's products, and, when the
+// BLAS is OpenBLAS, its own thread count. 0 chooses: all cores for the intra-op pool and one
+// BLAS thread, so the two pools never compete for the same cores (see the .cpp).
+void configure_threads(int threads, int blas_threads = 0);
 
 // Keeps freed tensor memory in the process instead of returning it to the system: large tensors
 // are otherwise mapped and unmapped on every use, and the fresh pages' faults cost more than the
