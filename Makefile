@@ -25,9 +25,10 @@ run: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# OpenMP's spin-waiting distorts timings on a busy machine; both sides run with passive waiting.
+# latentkit against PyTorch (training, quality, inference, memory) and the machine's floor;
+# writes docs/PERFORMANCE.md. Run it on an otherwise idle machine (about 7 minutes here).
 bench: build
-	OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/vae_epoch.py --latentkit $(BUILD)/latentkit
+	/usr/bin/python3 bench/performance.py --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -232,7 +232,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=reference_vae.positive_int, default=3)
     parser.add_argument("--threads-list", type=parse_threads, default=[0, 1, 2],
                         help="comma-separated thread counts; 0 is each side's own default "
-                             "(latentkit: one LibTorch thread and OpenBLAS on all cores; "
+                             "(latentkit: intra-op threads on all cores, one OpenBLAS thread; "
                              "PyTorch: its start-up setting) (default 0,1,2)")
     parser.add_argument("--markdown", help="also write the table as Markdown to this file")
     parser.add_argument("--quality", action="store_true",

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "latentkit/nn/gemm.h"
 #include "latentkit/train/checkpoint.h"
 #include "latentkit/util/runtime.h"
 #include "run_setup.h"
@@ -39,6 +40,8 @@ void run_info(const InfoArgs& a) {
   std::printf("latentkit   %s\n", LATENTKIT_VERSION);
   std::printf("libtorch    %s\n", TORCH_VERSION);
   std::printf("blas        %s\n", blas_description().c_str());
+  std::printf("fused       %s products, bf16 %s\n", gemm_backend().c_str(),
+              bf16_gemm_available() ? "available (--precision bf16)" : "not available");
   std::printf("threads     %d intra-op, %d BLAS, %d inter-op\n", at::get_num_threads(), blas_threads(),
               at::get_num_interop_threads());
   if (torch::cuda::is_available())
