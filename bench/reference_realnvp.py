@@ -39,8 +39,6 @@ evaluation).
 Run with Debian's python3-torch:  /usr/bin/python3 bench/reference_realnvp.py --epochs 1 --limit 6000
 """
 
-import argparse
-import json
 import math
 import os
 import sys
@@ -50,7 +48,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reference_vae import DEFAULT_DATA_DIR, DataError, load_fashion_mnist  # noqa: E402
+import reference_cli  # noqa: E402
 
 PROG = "reference_realnvp.py"
 
@@ -246,13 +244,8 @@ def load_latentkit_weights(model, checkpoint_path):
     return model
 
 
-def load(data_dir=DEFAULT_DATA_DIR, limit=0):
-    """(train_x [N, 784], test_x [10000, 784]) = level / 255; limit > 0 keeps the first `limit`
-    training images (latentkit's --limit); the test set is never limited."""
-    train_x, test_x = load_fashion_mnist(data_dir)
-    if limit and limit < train_x.shape[0]:
-        train_x = train_x[:limit].clone()
-    return train_x, test_x
+# (train_x, test_x) with latentkit's --limit applied to the training set.
+load = reference_cli.load
 
 
 def eval_seed(seed, epoch):
@@ -321,49 +314,8 @@ def train(train_x, test_x, epochs=10, seed=SEED, batch_size=BATCH_SIZE, lr=LR, t
     return records
 
 
-def positive_int(text):
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
-def non_negative_int(text):
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text}")
-    return value
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=positive_int, default=10)
-    parser.add_argument("--threads", type=positive_int, default=None,
-                        help="torch.set_num_threads (default: torch's default)")
-    parser.add_argument("--seed", type=non_negative_int, default=SEED,
-                        help=f"torch.manual_seed before initialisation (default {SEED}, "
-                             "latentkit's default --seed)")
-    parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE)
-    parser.add_argument("--lr", type=float, default=LR)
-    parser.add_argument("--limit", type=non_negative_int, default=0,
-                        help="train on the first N training images (0: all 60000); the test "
-                             "set is unchanged")
-    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR,
-                        help=f"directory holding the Fashion-MNIST .gz files ({DEFAULT_DATA_DIR})")
-    args = parser.parse_args(argv)
-
-    try:
-        train_x, test_x = load(args.data_dir, args.limit)
-    except DataError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return 2
-
-    def emit(record):
-        print(json.dumps(record), flush=True)
-
-    train(train_x, test_x, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size,
-          lr=args.lr, threads=args.threads, on_epoch=emit)
-    return 0
+    return reference_cli.main(PROG, __doc__, train, SEED, BATCH_SIZE, LR, argv)
 
 
 if __name__ == "__main__":
