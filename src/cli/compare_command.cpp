@@ -118,6 +118,7 @@ bool train_for_comparison(const std::string& kind, const std::string& dir, const
     std::cout << "== " << kind << ": trained already (" << dir << ")\n";
     return true;
   }
+  prefer_threads_for(run.model->works_on_intra_op_threads());
   std::cout << "== " << kind << ": " << count_parameters(*run.model) << " parameters, "
             << (resume ? "resuming " : "training ") << total << " epochs into " << dir << "\n";
   Trainer trainer(run.config, std::move(run.data), run.model, dir, TrainerOptions{false, true});

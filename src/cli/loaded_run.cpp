@@ -25,6 +25,7 @@ LoadedRun open_run(const std::string& run_or_file, const std::string& device) {
   load_model_state(*run.model, run.checkpoint.model, run.path);
   run.model->to(run.device);
   run.model->eval();
+  prefer_threads_for(run.model->works_on_intra_op_threads());
   return run;
 }
 

@@ -170,6 +170,8 @@ void run_train(CLI::App& cmd, TrainArgs& a) {
   cfg = prepared.config;
   Dataset& data = prepared.data;
   auto& model = prepared.model;
+  model->set_fused_step(cfg.train.fused);  // (the Trainer sets the precision)
+  prefer_threads_for(model->works_on_intra_op_threads());
   if (!a.quiet) {
     std::cout << "training " << cfg.model.kind << " (" << count_parameters(*model) << " parameters) on "
               << data.name << ": " << data.train.size() << " train, " << data.test.size()
@@ -203,8 +205,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--lr", c.train.lr, "Adam learning rate")->capture_default_str();
   cmd->add_option("--weight-decay", c.train.weight_decay, "Adam weight decay")->capture_default_str();
   cmd->add_option("--seed", c.train.seed, "Random seed")->capture_default_str();
-  cmd->add_option("--threads", c.train.threads, "Intra-op threads: LibTorch kernels and oneDNN products (0: all cores)")->capture_default_str();
-  cmd->add_option("--blas-threads", c.train.blas_threads, "OpenBLAS threads (0: one, so it never competes with the intra-op threads)")->capture_default_str();
+  cmd->add_option("--threads", c.train.threads, "Intra-op threads: LibTorch kernels, convolutions, oneDNN products (0: all cores for fused and conv models, else one)")->capture_default_str();
+  cmd->add_option("--blas-threads", c.train.blas_threads, "OpenBLAS threads (0: all cores when the intra-op threads are one, else one)")->capture_default_str();
   cmd->add_flag("--no-fused{false}", c.train.fused, "Train with autograd even where the model has a fused step (MLP ae and vae with ReLU)");
   cmd->add_option("--precision", c.train.precision, "Matrix products of the fused steps: fp32, or bf16 (AVX-512 BF16; float32 weights and optimizer)")->capture_default_str();
   cmd->add_option("--device", c.train.device, "cpu, cuda or cuda:N")->capture_default_str();

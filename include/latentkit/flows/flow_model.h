@@ -37,6 +37,10 @@ class FlowModel : public Model {
   // x: [B, D] -> {"loss", "nll" (equal), and for images "bits_per_dim"}
   LossTerms losses(const torch::Tensor& x, const torch::Tensor& y = {}) override;
 
+  // RealNVP's and Glow's couplings are convolutional networks; NICE's are MLPs.
+  bool works_on_intra_op_threads() const override {
+    return config_.kind == "realnvp" || config_.kind == "glow";
+  }
   bool has_log_likelihood() const override { return true; }
   // Images: the dequantisation bound; vectors: exact.
   bool log_likelihood_is_bound() const override { return image_; }

@@ -91,6 +91,12 @@ class Model : public torch::nn::Module {
     fused_enabled_ = enabled;
     fused_precision_ = precision;
   }
+  // Whether most of this model's arithmetic runs on LibTorch's intra-op threads (fused steps,
+  // convolutions) rather than in BLAS products (autograd's Linear layers); chooses the default
+  // threads (util/runtime.h).
+  virtual bool works_on_intra_op_threads() const {
+    return uses_fused_step() || config_.architecture == "conv";
+  }
   // Whether train_step takes a fused step (enabled, and the kind and its networks allow it).
   bool uses_fused_step() const { return fused_enabled_ && has_fused_step(); }
   // Whether an inference call on x (encode, decode) takes the fused forward pass: fused steps
