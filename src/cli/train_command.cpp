@@ -26,6 +26,7 @@ struct TrainArgs {
   std::string out;
   bool resume = false;
   bool quiet = false;
+  bool no_fused = false;  // --no-fused: config.train.fused = false
   std::string likelihood = "auto";
   std::string hidden;
   std::string conv_channels;
@@ -143,6 +144,7 @@ void run_train(CLI::App& cmd, TrainArgs& a) {
   const std::string ckpt_path = a.out + "/checkpoints/last.pt";
   std::unique_ptr<Checkpoint> resume;
   RunConfig cfg = a.config;  // the flags' values (defaults where not given)
+  if (a.no_fused) cfg.train.fused = false;
   if (a.resume) {
     resume = std::make_unique<Checkpoint>(load_checkpoint(ckpt_path));
     RunConfig saved = resume->config;
@@ -207,7 +209,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--seed", c.train.seed, "Random seed")->capture_default_str();
   cmd->add_option("--threads", c.train.threads, "Intra-op threads: LibTorch kernels, convolutions, oneDNN products (0: all cores for fused and conv models, else one)")->capture_default_str();
   cmd->add_option("--blas-threads", c.train.blas_threads, "OpenBLAS threads (0: all cores when the intra-op threads are one, else one)")->capture_default_str();
-  cmd->add_flag("--no-fused{false}", c.train.fused, "Train with autograd even where the model has a fused step (MLP ae and vae with ReLU)");
+  cmd->add_flag("--no-fused", args->no_fused, "Train with autograd even where the model has a fused step (MLP ae and vae with ReLU)");
   cmd->add_option("--precision", c.train.precision, "Matrix products of the fused steps: fp32, or bf16 (AVX-512 BF16; float32 weights and optimizer)")->capture_default_str();
   cmd->add_option("--device", c.train.device, "cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--latent", c.model.latent_dim, "Latent dimension (deep-ae: 30; rbm: hidden units, 500)")->capture_default_str();
