@@ -63,13 +63,14 @@ json bench_gemm(int64_t n) {
   auto a = torch::randn({n, n}), b = torch::randn({n, n}), c = torch::empty({n, n});
   const double flops = 2.0 * n * n * n;
   const int reps = std::max<int>(2, static_cast<int>(4e10 / flops));
-  json out{{"size", n}, {"threads", at::get_num_threads()}, {"blas_threads", blas_threads()},
+  const int threads = at::get_num_threads();
+  json out{{"size", n}, {"threads", threads}, {"blas_threads", blas_threads()},
            {"blas", blas_description()}, {"gemm_backend", gemm_backend()}};
-  // LibTorch's own product uses the BLAS's threads: give it the cores for this measurement.
-  configure_threads(0, at::get_num_threads());
+  // LibTorch's own product runs on the BLAS's threads: give it as many as gemm() gets.
+  configure_threads(threads, threads);
   out["torch_mm_gflops"] = flops / time_per_call([&] { at::mm_out(c, a, b); }, reps) / 1e9;
   out["torch_mm_blas_threads"] = blas_threads();
-  configure_threads(at::get_num_threads(), 1);
+  configure_threads(threads, 1);
   out["gemm_gflops"] = flops / time_per_call([&] { gemm(false, false, 1.0f, a, b, 0.0f, c); }, reps) / 1e9;
   if (bf16_gemm_available()) {
     auto ab = a.to(torch::kBFloat16), bb = b.to(torch::kBFloat16);

@@ -50,12 +50,8 @@ from vae_epoch import BenchError, format_table, machine_info, read_metrics  # no
 
 PROG = "performance.py"
 TRAIN_IMAGES = 60000
-# The PyTorch side of each model: module, epoch function, model factory.
-PYTORCH = {
-    "vae": (reference_vae, lambda seed: reference_vae.make_model(seed)),
-    "ae": (reference_ae, lambda seed: reference_ae.make_model(seed)),
-    "realnvp": (reference_realnvp, lambda seed: reference_realnvp.make_model(seed)),
-}
+# The PyTorch reference of each model: make_model(seed) and train_epoch(...).
+PYTORCH = {"vae": reference_vae, "ae": reference_ae, "realnvp": reference_realnvp}
 
 
 def mlp_flops_per_image(layers):
@@ -139,16 +135,16 @@ def peak_rss_mib(cmd):
 
 
 def pytorch_epoch(model, threads, seed, train_x):
-    module, factory = PYTORCH[model]
+    module = PYTORCH[model]
     torch.set_num_threads(threads)
-    net, optimizer = factory(seed)
+    net, optimizer = module.make_model(seed)
     _, seconds = module.train_epoch(net, optimizer, train_x, 128)
     return seconds
 
 
 def bench_training(args, data, floors):
-    """Rows of the training table, and the raw medians."""
-    rows, results = [], {}
+    """The training table: header and rows."""
+    rows = []
     for model in ("vae", "ae", "realnvp"):
         limit = args.realnvp_limit if model == "realnvp" else 0
         train_x = data[model]
@@ -181,7 +177,6 @@ def bench_training(args, data, floors):
         flops = floors["flops_per_image"][model] * images
         for name, times in lk.items():
             s = statistics.median(times)
-            results[(model, name)] = s
             rate_key = "gemm_bf16_gflops" if name == "bf16" else None
             rows.append([
                 model + ("" if name == "fp32" else f" ({name})"), f"{images:,}",
@@ -191,18 +186,15 @@ def bench_training(args, data, floors):
                 f"{s / (flops / floors['gemm_gflops'] / 1e9):.2f}",
                 f"{s / (flops / floors[rate_key] / 1e9):.2f}" if rate_key in floors else "—",
             ])
-        results[(model, "pytorch")] = pt_med
     header = ["model", "images", "GFLOP", "latentkit s", "PyTorch s (best)", "ratio",
               "x floor (LibTorch mm)", "x floor (oneDNN sgemm)", "x floor (bf16)"]
-    return header, rows, results
+    return header, rows
 
 
-def bench_quality(args, data):
+def bench_quality(args, train_x, test_x):
     epochs = args.quality_epochs
     lk32, _ = latentkit_train(args.latentkit, "vae", epochs, 1)
     lk16, _ = latentkit_train(args.latentkit, "vae", epochs, 1, ("--precision", "bf16"))
-    torch.set_num_threads(1)
-    train_x, test_x = data["vae_both"]
     pt = reference_vae.train(train_x, test_x, epochs=epochs, seed=1, threads=1)
     e32 = float(lk32[-1]["test"]["elbo"])
     e16 = float(lk16[-1]["test"]["elbo"])
@@ -294,7 +286,7 @@ def bench_memory(args):
             ["latentkit peak RSS less the libraries", f"{lk_peak - base:.1f} "
              f"({(lk_peak - base) / estimate:.2f}x the estimate)"],
             ["PyTorch script peak RSS (python, torch, numpy loaded)", f"{pt_peak:.1f}"]]
-    return header, rows, lk_peak, base, estimate
+    return header, rows
 
 
 def markdown_table(header, rows):
@@ -325,8 +317,7 @@ def main(argv=None):
             rnvp_train, _ = reference_realnvp.load(args.data_dir, args.realnvp_limit)
         except reference_vae.DataError as e:
             raise BenchError(str(e), status=2) from e
-        data = {"vae": train_x, "ae": train_x, "realnvp": rnvp_train,
-                "vae_both": (train_x, test_x)}
+        data = {"vae": train_x, "ae": train_x, "realnvp": rnvp_train}
         info = machine_info()
         started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         print("measuring the matrix-product rates...", file=sys.stderr, flush=True)
@@ -338,15 +329,15 @@ def main(argv=None):
             "realnvp": 3 * conv_flops_per_image(rnvp, reference_realnvp.IMAGE_SHAPE),
         }
         print("training epochs...", file=sys.stderr, flush=True)
-        t_header, t_rows, _ = bench_training(args, data, floors)
+        t_header, t_rows = bench_training(args, data, floors)
         q = None
         if args.quality_epochs > 0:
             print("quality...", file=sys.stderr, flush=True)
-            q = bench_quality(args, data)
+            q = bench_quality(args, train_x, test_x)
         print("inference...", file=sys.stderr, flush=True)
         i_header, i_rows = bench_inference(args, test_x)
         print("memory...", file=sys.stderr, flush=True)
-        m_header, m_rows, *_ = bench_memory(args)
+        m_header, m_rows = bench_memory(args)
     except BenchError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return e.status

@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import reference_cli  # noqa: E402
+import reference_common  # noqa: E402
 
 PROG = "reference_ae.py"
 
@@ -86,10 +86,6 @@ class Autoencoder(nn.Module):
         return torch.sigmoid(out) if self.bce else out
 
 
-def count_parameters(model):
-    return sum(p.numel() for p in model.parameters())
-
-
 def make_model(seed=SEED, hidden=HIDDEN, latent=LATENT, likelihood=LIKELIHOOD, lr=LR):
     """Seeds torch's global RNG (initialisation and shuffling) and builds model + Adam."""
     torch.manual_seed(seed)
@@ -98,15 +94,10 @@ def make_model(seed=SEED, hidden=HIDDEN, latent=LATENT, likelihood=LIKELIHOOD, l
     return model, optimizer
 
 
-def load_latentkit_weights(model, checkpoint_path):
-    """Loads the model weights of a latentkit checkpoint (run/checkpoints/last.pt) into model."""
-    checkpoint = torch.load(checkpoint_path)
-    model.load_state_dict(checkpoint["model"])
-    return model
-
-
-# (train_x, test_x) with latentkit's --limit applied to the training set.
-load = reference_cli.load
+# Shared with the other reference: --limit loading, parameter counts, checkpoint weights.
+load = reference_common.load
+count_parameters = reference_common.count_parameters
+load_latentkit_weights = reference_common.load_latentkit_weights
 
 
 def train_epoch(model, optimizer, train_x, batch_size=BATCH_SIZE):
@@ -164,7 +155,7 @@ def train(train_x, test_x, epochs=10, seed=SEED, batch_size=BATCH_SIZE, lr=LR, t
 
 
 def main(argv=None):
-    return reference_cli.main(PROG, __doc__, train, SEED, BATCH_SIZE, LR, argv)
+    return reference_common.main(PROG, __doc__, train, SEED, BATCH_SIZE, LR, argv)
 
 
 if __name__ == "__main__":

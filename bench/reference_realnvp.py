@@ -48,7 +48,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import reference_cli  # noqa: E402
+import reference_common  # noqa: E402
 
 PROG = "reference_realnvp.py"
 
@@ -224,10 +224,6 @@ class RealNVP(nn.Module):
         return -(self.log_density(y) - x.shape[1] * LOG_256)
 
 
-def count_parameters(model):
-    return sum(p.numel() for p in model.parameters())
-
-
 def make_model(seed=SEED, steps=STEPS, scales=SCALES, hidden=HIDDEN, lr=LR):
     """Seeds torch's global RNG (initialisation, shuffling, dequantisation) and builds model +
     Adam."""
@@ -237,15 +233,10 @@ def make_model(seed=SEED, steps=STEPS, scales=SCALES, hidden=HIDDEN, lr=LR):
     return model, optimizer
 
 
-def load_latentkit_weights(model, checkpoint_path):
-    """Loads the model weights (and masks) of a latentkit checkpoint (run/checkpoints/last.pt)."""
-    checkpoint = torch.load(checkpoint_path)
-    model.load_state_dict(checkpoint["model"])
-    return model
-
-
-# (train_x, test_x) with latentkit's --limit applied to the training set.
-load = reference_cli.load
+# Shared with the other reference: --limit loading, parameter counts, checkpoint weights.
+load = reference_common.load
+count_parameters = reference_common.count_parameters
+load_latentkit_weights = reference_common.load_latentkit_weights
 
 
 def eval_seed(seed, epoch):
@@ -315,7 +306,7 @@ def train(train_x, test_x, epochs=10, seed=SEED, batch_size=BATCH_SIZE, lr=LR, t
 
 
 def main(argv=None):
-    return reference_cli.main(PROG, __doc__, train, SEED, BATCH_SIZE, LR, argv)
+    return reference_common.main(PROG, __doc__, train, SEED, BATCH_SIZE, LR, argv)
 
 
 if __name__ == "__main__":

@@ -156,16 +156,18 @@ LossTerms VAE::fused_train_step(const torch::Tensor& x, Optimizers& opt) {
   const torch::Tensor& h = encoder.forward(x);  // [B, 2L]: mu | logvar
   const auto eps = torch::randn({b, l}, x.options());   // as losses() draws it
   auto z = torch::empty({b, l}, x.options());
+  auto sd = torch::empty({b, l}, x.options());  // exp(logvar / 2), kept for the backward loop
   const float* hp = h.data_ptr<float>();
   const float* ep = eps.data_ptr<float>();
   float* zp = z.data_ptr<float>();
+  float* sp = sd.data_ptr<float>();
   double kl_sum = 0.0;
   for (int64_t i = 0; i < b; ++i)
     for (int64_t j = 0; j < l; ++j) {
       const float mu = hp[i * 2 * l + j], logvar = hp[i * 2 * l + l + j];
-      const float sd = std::exp(0.5f * logvar);
-      zp[i * l + j] = mu + sd * ep[i * l + j];
-      kl_sum += -0.5 * (1.0 + logvar - double(mu) * mu - double(sd) * sd);
+      const float s = sp[i * l + j] = std::exp(0.5f * logvar);
+      zp[i * l + j] = mu + s * ep[i * l + j];
+      kl_sum += -0.5 * (1.0 + logvar - double(mu) * mu - double(s) * s);
     }
 
   const torch::Tensor& out = decoder.forward(z);  // [B, D]
@@ -193,11 +195,10 @@ LossTerms VAE::fused_train_step(const torch::Tensor& x, Optimizers& opt) {
   float* dhp = dh.data_ptr<float>();
   for (int64_t i = 0; i < b; ++i)
     for (int64_t j = 0; j < l; ++j) {
-      const float mu = hp[i * 2 * l + j], logvar = hp[i * 2 * l + l + j];
-      const float sd = std::exp(0.5f * logvar);
+      const float mu = hp[i * 2 * l + j], s = sp[i * l + j];
       const float dzv = g_scale * dzp[i * l + j];
       dhp[i * 2 * l + j] = dzv + wf * mu;
-      dhp[i * 2 * l + l + j] = 0.5f * dzv * ep[i * l + j] * sd + 0.5f * wf * (sd * sd - 1.0f);
+      dhp[i * 2 * l + l + j] = 0.5f * dzv * ep[i * l + j] * s + 0.5f * wf * (s * s - 1.0f);
     }
   encoder.backward(dh, inv_b);
   for (auto& [name, o] : opt) o->step();

@@ -41,16 +41,11 @@ std::tuple<int64_t, int64_t, int64_t> gemm_dims(bool ta, bool tb, const torch::T
   return {m, n, k};
 }
 
-// The LibTorch fallback: c = alpha op(a) op(b) + beta c.
+// The LibTorch fallback (float32): c = alpha op(a) op(b) + beta c.
 void torch_gemm(bool ta, bool tb, float alpha, const torch::Tensor& a, const torch::Tensor& b,
                 float beta, torch::Tensor& c) {
   torch::NoGradGuard no_grad;
-  auto opa = ta ? a.t() : a, opb = tb ? b.t() : b;
-  if (a.scalar_type() != torch::kFloat32) {
-    opa = opa.to(torch::kFloat32);
-    opb = opb.to(torch::kFloat32);
-  }
-  at::addmm_out(c, c, opa, opb, beta, alpha);
+  at::addmm_out(c, c, ta ? a.t() : a, tb ? b.t() : b, beta, alpha);
 }
 
 #if LATENTKIT_HAVE_ONEDNN

@@ -1,9 +1,12 @@
 """What bench/reference_ae.py and bench/reference_realnvp.py share: the training set limited as
-latentkit's --limit limits it, and their command line (one JSON line per epoch)."""
+latentkit's --limit limits it, parameter counts, loading a latentkit checkpoint's weights, and
+their command line (one JSON line per epoch)."""
 
 import argparse
 import json
 import sys
+
+import torch
 
 from reference_vae import DEFAULT_DATA_DIR, DataError, load_fashion_mnist
 
@@ -15,6 +18,18 @@ def load(data_dir=DEFAULT_DATA_DIR, limit=0):
     if limit and limit < train_x.shape[0]:
         train_x = train_x[:limit].clone()
     return train_x, test_x
+
+
+def count_parameters(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def load_latentkit_weights(model, checkpoint_path):
+    """Loads the model tensors of a latentkit checkpoint (run/checkpoints/last.pt) into model,
+    whose state_dict names must be latentkit's (e.g. encoder.0.weight)."""
+    checkpoint = torch.load(checkpoint_path)
+    model.load_state_dict(checkpoint["model"])
+    return model
 
 
 def positive_int(text):
