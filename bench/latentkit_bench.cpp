@@ -23,10 +23,16 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/data/data_config.h"
 #include "latentkit/data/dataset.h"
 #include "latentkit/error.h"
+#include "latentkit/exec/execution.h"
+#include "latentkit/models/autoencoder.h"
 #include "latentkit/models/model.h"
+#include "latentkit/models/network.h"
+#include "latentkit/models/vae.h"
+#include "latentkit/nn/fused_mlp.h"
 #include "latentkit/nn/gemm.h"
 #include "latentkit/util/runtime.h"
 
@@ -67,10 +73,10 @@ json bench_gemm(int64_t n) {
   json out{{"size", n}, {"threads", threads}, {"blas_threads", blas_threads()},
            {"blas", blas_description()}, {"gemm_backend", gemm_backend()}};
   // LibTorch's own product runs on the BLAS's threads: give it as many as gemm() gets.
-  configure_threads(threads, threads);
+  set_thread_counts(threads, threads);
   out["torch_mm_gflops"] = flops / time_per_call([&] { at::mm_out(c, a, b); }, reps) / 1e9;
   out["torch_mm_blas_threads"] = blas_threads();
-  configure_threads(threads, 1);
+  set_thread_counts(threads, 1);
   out["gemm_gflops"] = flops / time_per_call([&] { gemm(false, false, 1.0f, a, b, 0.0f, c); }, reps) / 1e9;
   if (bf16_gemm_available()) {
     auto ab = a.to(torch::kBFloat16), bb = b.to(torch::kBFloat16);
@@ -95,17 +101,27 @@ json latencies(F&& f, const torch::Tensor& images, int64_t calls) {
   return json{{"median_us", us[calls / 2]}, {"p99_us", us[std::min<int64_t>(calls - 1, calls * 99 / 100)]}};
 }
 
+// Whether run_network() takes the hand-written forward pass for the model's encoder on x: fused
+// inference on, gradients off, a float32 CPU matrix and an encoder FusedMlp supports.
+bool takes_fused_forward(Model& model, const torch::Tensor& x) {
+  torch::nn::Sequential* encoder = nullptr;
+  if (auto* vae = dynamic_cast<VAE*>(&model)) encoder = &vae->encoder();
+  if (auto* ae = dynamic_cast<Autoencoder*>(&model)) encoder = &ae->encoder();
+  return encoder && fused_inference_enabled() && !torch::GradMode::is_enabled() && x.device().is_cpu() &&
+         x.dim() == 2 && x.scalar_type() == torch::kFloat32 && FusedMlp::supports(*encoder);
+}
+
 json bench_infer(const std::string& kind, int64_t calls, int64_t batch) {
   torch::NoGradGuard no_grad;
   DataConfig data;
   const Dataset ds = load_dataset(data);
   const torch::Tensor images = ds.test.x.contiguous();  // [10000, 784] in [0, 1]
-  ModelConfig c;
-  c.kind = kind;
-  c.likelihood = kind == "vae" ? "bernoulli" : "bce";
+  ModelConfig c = default_config(kind);
+  if (auto* vae = c.options.find<VaeOptions>()) vae->likelihood = "bernoulli";
+  if (auto* ae = c.options.find<ReconstructionOptions>()) ae->loss = "bce";
   c.input_dim = images.size(1);
-  c.hidden = {400};
-  c.latent_dim = 20;
+  c.get<NetworkOptions>().hidden = {400};
+  c.get<NetworkOptions>().latent_dim = 20;
   torch::manual_seed(1);
   auto model = make_model(c);
   model->eval();
@@ -113,7 +129,7 @@ json bench_infer(const std::string& kind, int64_t calls, int64_t batch) {
   auto score = [&](const torch::Tensor& x) { return model->reconstruction_error(x); };
   const torch::Tensor b = images.narrow(0, 0, std::min<int64_t>(batch, images.size(0))).contiguous();
   json out{{"model", kind}, {"threads", at::get_num_threads()}, {"batch", b.size(0)},
-           {"calls", calls}, {"fused_forward", model->uses_fused_forward(b)}};
+           {"calls", calls}, {"fused_forward", takes_fused_forward(*model, b)}};
   const int reps = 20;
   out["encode_batch_images_per_s"] = b.size(0) / time_per_call([&] { encode(b); }, reps);
   out["score_batch_images_per_s"] = b.size(0) / time_per_call([&] { score(b); }, reps);
@@ -147,7 +163,12 @@ int main(int argc, char** argv) {
   }
   try {
     keep_freed_memory();
-    configure_threads(threads, blas);
+    // Work that is not one run's: all cores for the intra-op pool unless --threads says
+    // otherwise, OpenBLAS all cores only when that pool has one thread (as 0.1.0's defaults).
+    ExecutionOptions exec;
+    exec.threads = threads;
+    exec.blas_threads = blas;
+    ExecutionPolicy::for_data(exec).apply();
     const json out = g->parsed() ? bench_gemm(size) : bench_infer(kind, calls, batch);
     std::printf("%s\n", out.dump().c_str());
   } catch (const std::exception& e) {

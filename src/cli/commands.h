@@ -23,6 +23,7 @@ void add_manifold_command(CLI::App& app);
 void add_interpolate_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_models_command(CLI::App& app);
+void add_options_command(CLI::App& app);
 void add_quality_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 

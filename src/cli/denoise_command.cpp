@@ -8,7 +8,8 @@
 #include "latentkit/error.h"
 #include "latentkit/models/corruption.h"
 #include "latentkit/util/rng.h"
-#include "latentkit/util/runtime.h"
+#include <iostream>
+#include <nlohmann/json.hpp>
 #include "loaded_run.h"
 
 namespace latentkit::cli {
@@ -16,11 +17,10 @@ namespace latentkit::cli {
 namespace {
 
 struct DenoiseArgs {
-  std::string run;
+  RunFlags run;
   std::string out;
   std::string input;
   std::string noise;
-  std::string device = "cpu";
   int64_t n = 16;
   int64_t columns = 8;
   int64_t batch_size = 1000;
@@ -39,12 +39,11 @@ void run_denoise(const DenoiseArgs& a) {
   if (a.columns < 1) fail("--columns", "must be at least 1");
   if (a.batch_size < 1) fail("--batch-size", "must be at least 1");
   const NoiseSpec noise = parse_noise(a.noise, "--noise");
-  configure_threads(0);
-  LoadedRun run = open_run(a.run, a.device);
+  LoadedRun run = a.run.open();
   torch::Tensor y;
   const auto x = run.inputs(a.input, "test", &y);  // [N, D] in model space
   const int64_t total = x.size(0);
-  if (total < 1) fail(a.input.empty() ? "--run" : a.input, "no inputs to denoise");
+  if (total < 1) fail(a.input.empty() ? a.run.run : a.input, "no inputs to denoise");
   const auto& p = run.preprocess();
   // Gaussian noise stays inside the data range when the data is scaled into [0, 1].
   const bool clip = p.scaling == Scaling::Unit || p.binarize;
@@ -87,6 +86,13 @@ void run_denoise(const DenoiseArgs& a) {
                .reshape({3 * grid_rows * cols, -1});
   }
   write_rows(a.out, rows, run, a.columns);
+  if (a.run.json) {
+    nlohmann::json j{{"noise", noise.kind}, {"level", noise.level}, {"inputs", total},
+                     {"psnr_noisy", noisy_sum / total}, {"psnr_restored", restored_sum / total}, {"out", a.out}};
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  if (a.run.quiet) return;
   std::printf("noise       %s:%g on %lld inputs (%s)\n", noise.kind.c_str(), noise.level,
               static_cast<long long>(total), a.input.empty() ? "test split" : a.input.c_str());
   std::printf("PSNR noisy    %.2f dB  (mean over inputs of 10 log10(1/MSE), %s)\n",
@@ -102,7 +108,7 @@ void add_denoise_command(CLI::App& app) {
   auto a = std::make_shared<DenoiseArgs>();
   auto* cmd = app.add_subcommand(
       "denoise", "Corrupt inputs, reconstruct them, report PSNR and picture clean / noisy / restored");
-  cmd->add_option("--run", a->run, "Run directory or checkpoint file")->required();
+  add_run_flags(cmd, a->run, /*json=*/true);
   cmd->add_option("--noise", a->noise, "Corruption KIND:LEVEL: gaussian:STD, mask:FRACTION, salt-pepper:FRACTION")
       ->required();
   cmd->add_option("--out", a->out, "Output: .png grid (image models), .csv or .npy")->required();
@@ -111,7 +117,6 @@ void add_denoise_command(CLI::App& app) {
   cmd->add_option("--columns", a->columns, "Grid columns")->capture_default_str();
   cmd->add_option("--seed", a->seed, "Seed of the corruption (and any model sampling)")->capture_default_str();
   cmd->add_option("--batch-size", a->batch_size, "Batch size")->capture_default_str();
-  cmd->add_option("--device", a->device, "cpu, cuda or cuda:N")->capture_default_str();
   cmd->callback([a] { run_denoise(*a); });
 }
 

@@ -9,9 +9,8 @@
 #include "latentkit/error.h"
 #include "latentkit/eval/batched.h"
 #include "latentkit/eval/evaluate.h"
-#include "latentkit/flows/flow_architectures.h"
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/util/rng.h"
-#include "latentkit/util/runtime.h"
 #include "loaded_run.h"
 
 namespace latentkit::cli {
@@ -19,11 +18,10 @@ namespace latentkit::cli {
 namespace {
 
 struct RowsArgs {
-  std::string run;
+  RunFlags run;
   std::string out;
   std::string input;
   std::string split = "test";
-  std::string device = "cpu";
   int64_t k = 100;
   int64_t batch_size = 1000;
   uint64_t seed = 1;
@@ -40,8 +38,8 @@ void write_table(const std::string& path, std::vector<std::string> names, torch:
 }
 
 void run_encode(const RowsArgs& a) {
-  configure_threads(0);
-  LoadedRun run = open_run(a.run, a.device);
+  if (a.batch_size < 1) fail("--batch-size", "must be at least 1");
+  LoadedRun run = a.run.open();
   torch::Tensor y;
   auto x = run.inputs(a.input, a.split, &y);
   auto z = encode_batched(*run.model, x, y, a.batch_size).cpu().to(torch::kFloat32);  // [N, L]
@@ -52,14 +50,15 @@ void run_encode(const RowsArgs& a) {
     names.push_back("label");
   }
   write_table(a.out, names, z);
-  std::cout << "encoded " << z.size(0) << " samples to " << a.out << " (" << run.model->latent_dim()
+  if (!a.run.quiet)
+    std::cout << "encoded " << z.size(0) << " samples to " << a.out << " (" << run.model->latent_dim()
             << " latent dimensions" << (y.defined() ? ", labels in the last column" : "") << ")\n";
 }
 
 void run_score(const RowsArgs& a) {
   if (a.k < 1) fail("--k", "must be at least 1");
-  configure_threads(0);
-  LoadedRun run = open_run(a.run, a.device);
+  if (a.batch_size < 1) fail("--batch-size", "must be at least 1");
+  LoadedRun run = a.run.open();
   torch::Tensor y;
   auto x = run.inputs(a.input, a.split, &y);
   ScopedSeed seed(run.device, a.seed);
@@ -77,22 +76,22 @@ void run_score(const RowsArgs& a) {
   names.push_back("reconstruction_error");
   cols.push_back(s.reconstruction_error.cpu().to(torch::kFloat32));
   write_table(a.out, names, torch::stack(cols, 1));
-  std::cout << "scored " << x.size(0) << " samples to " << a.out
-            << (s.log_likelihood.defined() ? " (log-likelihood in nats" : " (no likelihood for this model")
-            << (!run.model->log_likelihood_is_bound() ? ""
-                : is_image_flow(run.model->config().kind) || run.model->config().kind == "gmm"
-                    ? std::string(", dequantisation bound of the 8-bit data")
-                    : ", IWAE bound with k=" + std::to_string(a.k))
-            << "; squared reconstruction error)\n";
+  const bool eight_bit = likelihood_scale(run.model_config()) == LikelihoodScale::EightBitBound;
+  if (!a.run.quiet)
+    std::cout << "scored " << x.size(0) << " samples to " << a.out
+              << (s.log_likelihood.defined() ? " (log-likelihood in nats" : " (no likelihood for this model")
+              << (!run.model->log_likelihood_is_bound() ? ""
+                  : eight_bit ? std::string(", dequantisation bound of the 8-bit data")
+                              : ", IWAE bound with k=" + std::to_string(a.k))
+              << "; squared reconstruction error)\n";
 }
 
 void add_rows_options(CLI::App* cmd, RowsArgs& a) {
-  cmd->add_option("--run", a.run, "Run directory or checkpoint file")->required();
+  add_run_flags(cmd, a.run);
   cmd->add_option("--out", a.out, "Output file: .csv or .npy")->required();
   cmd->add_option("--input", a.input, "IDX, CSV or .npy file of inputs (default: the run's data)");
   cmd->add_option("--split", a.split, "test or train, when --input is not given")->capture_default_str();
   cmd->add_option("--batch-size", a.batch_size, "Batch size")->capture_default_str();
-  cmd->add_option("--device", a.device, "cpu, cuda or cuda:N")->capture_default_str();
 }
 
 }  // namespace

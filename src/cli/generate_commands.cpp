@@ -7,10 +7,9 @@
 #include "commands.h"
 #include "latentkit/data/loaders.h"
 #include "latentkit/error.h"
-#include "latentkit/flows/flow_model.h"
-#include "latentkit/models/code_sampler.h"
+#include "latentkit/models/cvae.h"
+#include "latentkit/eval/code_sampler.h"
 #include "latentkit/util/rng.h"
-#include "latentkit/util/runtime.h"
 #include "loaded_run.h"
 
 namespace latentkit::cli {
@@ -18,11 +17,10 @@ namespace latentkit::cli {
 namespace {
 
 struct GenerateArgs {
-  std::string run;
+  RunFlags run;
   std::string out;
   std::string input;
   std::string split = "test";
-  std::string device = "cpu";
   int64_t n = 64;
   int64_t columns = 8;
   uint64_t seed = 1;
@@ -33,24 +31,23 @@ struct GenerateArgs {
 };
 
 void add_common(CLI::App* cmd, GenerateArgs& a) {
-  cmd->add_option("--run", a.run, "Run directory or checkpoint file")->required();
+  add_run_flags(cmd, a.run);
   cmd->add_option("--out", a.out, "Output: .png grid, .csv or .npy")->required();
-  cmd->add_option("--device", a.device, "cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--columns", a.columns, "Images per row of a PNG grid")->capture_default_str();
 }
 
 void run_sample(const GenerateArgs& a) {
   if (a.n < 1) fail("--n", "must be at least 1");
-  configure_threads(0);
-  LoadedRun run = open_run(a.run, a.device);
+  if (a.columns < 1) fail("--columns", "must be at least 1");
+  LoadedRun run = a.run.open();
   torch::Tensor y;  // [n] labels for conditional models; undefined: the model's own choice
   if (a.has_label) {
-    const ModelConfig& mc = run.model->config();
-    if (!mc.conditional())
-      fail("--label", "model kind '" + mc.kind + "' is not conditional on labels");
-    if (a.label < 0 || a.label >= mc.num_classes)
+    const ModelConfig& mc = run.model_config();
+    const LabelOptions* labels = mc.options.find<LabelOptions>();
+    if (!labels) fail("--label", "model kind '" + mc.kind + "' is not conditional on labels");
+    if (a.label < 0 || a.label >= labels->num_classes)
       fail("--label", std::to_string(a.label) + " is outside [0, " +
-                          std::to_string(mc.num_classes) + ")");
+                          std::to_string(labels->num_classes) + ")");
     y = torch::full({a.n}, a.label, torch::TensorOptions().dtype(torch::kLong).device(run.device));
   }
   const SamplerSpec spec = parse_sampler_spec(a.sampler, "--sampler");
@@ -58,10 +55,12 @@ void run_sample(const GenerateArgs& a) {
   ScopedSeed seed(run.device, a.seed);
   torch::Tensor rows;
   if (a.temperature != 1.0) {
-    auto* flow = dynamic_cast<FlowModel*>(run.model.get());
-    if (!flow) fail("--temperature", "model kind '" + run.model->config().kind + "' is not a flow");
     if (!(a.temperature > 0 && std::isfinite(a.temperature))) fail("--temperature", "must be finite and > 0");
-    rows = flow->sample_at_temperature(a.n, a.temperature);
+    try {
+      rows = run.model->sample_at_temperature(a.n, a.temperature, y);
+    } catch (const InputError& e) {
+      fail("--temperature", e.what());
+    }
   } else if (spec.kind == "prior") {
     rows = draw_model_samples(*run.model, spec, a.n, {}, {}, y);
   } else {
@@ -70,14 +69,15 @@ void run_sample(const GenerateArgs& a) {
     rows = draw_model_samples(*run.model, spec, a.n, data.train.x, data.train.y, y);
   }
   write_rows(a.out, rows, run, a.columns);
-  std::cout << "wrote " << a.n << " samples" << (a.has_label ? " of label " + std::to_string(a.label) : "")
+  if (!a.run.quiet)
+    std::cout << "wrote " << a.n << " samples" << (a.has_label ? " of label " + std::to_string(a.label) : "")
             << " to " << a.out << "\n";
 }
 
 void run_reconstruct(const GenerateArgs& a) {
   if (a.n < 1) fail("--n", "must be at least 1");
-  configure_threads(0);
-  LoadedRun run = open_run(a.run, a.device);
+  if (a.columns < 1) fail("--columns", "must be at least 1");
+  LoadedRun run = a.run.open();
   torch::Tensor y;
   auto x = run.inputs(a.input, a.split, &y);
   const int64_t n = std::min(a.n, x.size(0));
@@ -97,19 +97,19 @@ void run_reconstruct(const GenerateArgs& a) {
                .reshape({2 * grid_rows * cols, -1});
   }
   write_rows(a.out, rows, run, a.columns);
-  std::cout << "wrote " << n << " inputs and reconstructions to " << a.out << "\n";
+  if (!a.run.quiet) std::cout << "wrote " << n << " inputs and reconstructions to " << a.out << "\n";
 }
 
 void run_decode(const GenerateArgs& a) {
   if (a.input.empty()) fail("--input", "a CSV or .npy file of latent codes is required");
-  configure_threads(0);
-  LoadedRun run = open_run(a.run, a.device);
+  if (a.columns < 1) fail("--columns", "must be at least 1");
+  LoadedRun run = a.run.open();
   const bool npy = a.input.size() > 4 && a.input.substr(a.input.size() - 4) == ".npy";
   auto z = npy ? read_npy(a.input) : read_csv(a.input);  // [N, L] (a trailing label column is dropped)
   const int64_t L = run.model->latent_dim();
   torch::Tensor y;  // conditional models decode with the label column `encode` writes
   if (z.size(1) == L + 1) {
-    if (run.model->config().conditional()) y = z.select(1, L).round().to(torch::kLong).to(run.device);
+    if (run.model_config().reads<LabelOptions>()) y = z.select(1, L).round().to(torch::kLong).to(run.device);
     z = z.narrow(1, 0, L);
   }
   if (z.size(1) != L)
@@ -117,7 +117,7 @@ void run_decode(const GenerateArgs& a) {
                       std::to_string(L));
   torch::NoGradGuard no_grad;
   write_rows(a.out, run.model->decode(z.to(run.device), y), run, a.columns);
-  std::cout << "decoded " << z.size(0) << " codes to " << a.out << "\n";
+  if (!a.run.quiet) std::cout << "decoded " << z.size(0) << " codes to " << a.out << "\n";
 }
 
 }  // namespace

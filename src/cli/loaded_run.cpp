@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/data/data_config.h"
 #include "latentkit/data/loaders.h"
 #include "latentkit/error.h"
@@ -16,17 +17,38 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 }  // namespace
 
-LoadedRun open_run(const std::string& run_or_file, const std::string& device) {
+LoadedRun open_run(const std::string& run_or_file, const ExecutionOptions& execution) {
   LoadedRun run;
+  if (run_or_file.empty()) fail("--run", "a run directory or checkpoint file is required");
   run.path = resolve_checkpoint_path(run_or_file);
   run.checkpoint = load_checkpoint(run.path);
-  run.device = resolve_device(device);
+  run.policy = ExecutionPolicy::choose(execution, run.checkpoint.config.model);
+  run.policy.apply();
+  run.device = run.policy.device;
   run.model = make_model(run.checkpoint.config.model);
   load_model_state(*run.model, run.checkpoint.model, run.path);
   run.model->to(run.device);
   run.model->eval();
-  prefer_threads_for(run.model->works_on_intra_op_threads());
   return run;
+}
+
+ExecutionOptions RunFlags::execution() const {
+  ExecutionOptions o;
+  execution_flags.apply(*cmd, o);
+  return o;
+}
+
+void add_execution_flags(CLI::App* cmd, TableFlags& flags, bool training) {
+  // Precision chooses the fused training steps' products; inference keeps float32.
+  flags.add(cmd, ExecutionOptions::table(), "Execution", training ? std::set<std::string>{} : std::set<std::string>{"--precision"});
+}
+
+void add_run_flags(CLI::App* cmd, RunFlags& flags, bool json) {
+  flags.cmd = cmd;
+  cmd->add_option("run,--run", flags.run, "Run directory or checkpoint file")->required();
+  add_execution_flags(cmd, flags.execution_flags);
+  cmd->add_flag("--quiet", flags.quiet, "No informational lines");
+  if (json) cmd->add_flag("--json", flags.json, "Print the figures as one JSON object on stdout");
 }
 
 Dataset LoadedRun::dataset() const {

@@ -1,12 +1,18 @@
 #pragma once
 // A trained model opened from a run directory or checkpoint file, for the commands that use one
-// (eval, sample, reconstruct, encode, decode, score, info).
+// (eval, sample, reconstruct, encode, decode, score, denoise, quality, pictures), and the flags
+// those commands share: the run (positional or --run), execution (--device, --threads, ...),
+// --quiet and --json.
+#include <CLI/CLI.hpp>
+
 #include <memory>
 #include <string>
 
 #include "latentkit/data/dataset.h"
+#include "latentkit/exec/execution.h"
 #include "latentkit/models/model.h"
 #include "latentkit/train/checkpoint.h"
+#include "table_flags.h"
 
 namespace latentkit::cli {
 
@@ -15,8 +21,10 @@ struct LoadedRun {
   Checkpoint checkpoint;
   std::shared_ptr<Model> model;   // on `device`, in evaluation mode
   torch::Device device = torch::kCPU;
+  ExecutionPolicy policy;         // applied when the run was opened
 
   const Preprocessor& preprocess() const { return checkpoint.preprocess; }
+  const ModelConfig& model_config() const { return checkpoint.config.model; }
   // The run's dataset, preprocessed with the saved preprocessor, on `device`.
   Dataset dataset() const;
   // Rows to work on: the file `input` (IDX, CSV or .npy) if given, else the `split` ("test" or
@@ -26,7 +34,27 @@ struct LoadedRun {
   const std::vector<int64_t>& image_shape() const { return checkpoint.config.model.image_shape; }
 };
 
-LoadedRun open_run(const std::string& run_or_file, const std::string& device);
+// Opens the run and puts in place the execution policy chosen from `execution` and its kind.
+LoadedRun open_run(const std::string& run_or_file, const ExecutionOptions& execution);
+
+// The flags every command that reads a run shares.
+struct RunFlags {
+  CLI::App* cmd = nullptr;
+  std::string run;
+  TableFlags execution_flags;
+  bool quiet = false;  // no informational lines
+  bool json = false;   // the figures as one JSON object on stdout instead of text
+
+  // The execution settings given on the command line (defaults elsewhere).
+  ExecutionOptions execution() const;
+  LoadedRun open() const { return open_run(run, execution()); }
+};
+
+// Adds RUN (positional) / --run, --device, --threads, --blas-threads, --no-fused and --quiet,
+// and --json where the command has figures to print.
+void add_run_flags(CLI::App* cmd, RunFlags& flags, bool json = false);
+// The execution flags alone (for commands that read data but no run).
+void add_execution_flags(CLI::App* cmd, TableFlags& flags, bool training = false);
 
 // Writes rows of model-space values to `path` by its extension: .png (an image grid; needs an
 // image model), .csv (raw values, columns x0..), or .npy. Writes are atomic.

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   add_compare_command(app);
   add_info_command(app);
   add_models_command(app);
+  add_options_command(app);
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
     std::string names;

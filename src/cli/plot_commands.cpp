@@ -9,7 +9,8 @@
 #include "latentkit/data/data_config.h"
 #include "latentkit/error.h"
 #include "latentkit/eval/batched.h"
-#include "latentkit/util/runtime.h"
+#include "latentkit/catalog/catalog.h"
+#include "latentkit/models/cvae.h"
 #include "latentkit/viz/interpolation.h"
 #include "latentkit/viz/latent_map.h"
 #include "latentkit/viz/loss_curves.h"
@@ -23,10 +24,9 @@ namespace latentkit::cli {
 namespace {
 
 struct PictureArgs {
-  std::string run;
+  RunFlags run;
   std::string out;
   std::string split = "test";
-  std::string device = "cpu";
   int64_t max_points = 5000;  // latent-map
   int64_t grid = 20;          // manifold
   int64_t from = -1, to = -1; // interpolate
@@ -42,71 +42,71 @@ fs::path picture_run_dir(const std::string& run_or_file) {
 }
 
 std::string picture_out(const PictureArgs& a, const char* name) {
-  return a.out.empty() ? (picture_run_dir(a.run) / name).string() : a.out;
+  return a.out.empty() ? (picture_run_dir(a.run.run) / name).string() : a.out;
 }
 
 // "vae (latent 2) on fashion-mnist"
 std::string picture_model_name(const LoadedRun& run) {
-  const ModelConfig& mc = run.model->config();
+  const ModelConfig& mc = run.model_config();
   return mc.kind + " (latent " + std::to_string(run.model->latent_dim()) + ") on " +
          run.checkpoint.config.data.source;
 }
 
-void add_picture_run_option(CLI::App* cmd, PictureArgs& a) {
-  cmd->add_option("run,--run", a.run, "Run directory or checkpoint file")->required();
-  cmd->add_option("--device", a.device, "cpu, cuda or cuda:N")->capture_default_str();
-}
+void add_picture_run_option(CLI::App* cmd, PictureArgs& a) { add_run_flags(cmd, a.run); }
 
 void run_plot(const PictureArgs& a) {
-  const fs::path dir = picture_run_dir(a.run);
+  const fs::path dir = picture_run_dir(a.run.run);
   const std::string metrics = (dir / "metrics.jsonl").string();
-  if (!fs::exists(metrics)) fail(a.run, "no metrics.jsonl in " + dir.string() + " (not a run directory?)");
+  if (!fs::exists(metrics)) fail(a.run.run, "no metrics.jsonl in " + dir.string() + " (not a run directory?)");
   const std::string out = picture_out(a, "loss_curves.png");
   write_loss_curves(metrics, out, "training curves of " + dir.filename().string());
-  std::cout << "wrote the loss curves of " << dir.string() << " to " << out << "\n";
+  if (!a.run.quiet) std::cout << "wrote the loss curves of " << dir.string() << " to " << out << "\n";
 }
 
 void run_latent_map(const PictureArgs& a) {
   if (a.max_points < 2) fail("--max-points", "must be at least 2");
-  configure_threads(0);
-  LoadedRun run = open_run(a.run, a.device);
+  LoadedRun run = a.run.open();
   if (run.model->latent_dim() < 2)
-    fail(a.run, "a latent map needs at least 2 latent dimensions; this " + run.model->config().kind + " has 1");
+    fail(a.run.run, "a latent map needs at least 2 latent dimensions; this " + run.model_config().kind + " has 1");
   torch::Tensor y;
   torch::Tensor x = run.inputs("", a.split, &y);
   const int64_t n = std::min(a.max_points, x.size(0));
   x = x.narrow(0, 0, n);
   if (y.defined()) y = y.narrow(0, 0, n);
+  if (kind_info(run.model_config().kind).discrete_codes)
+    fail(a.run.run, "a latent map draws codes as points; the codes of a " + run.model_config().kind + " are indices");
   const torch::Tensor codes = encode_batched(*run.model, x, y);  // [n, L]
   const std::string out = picture_out(a, "latent_map.png");
   write_latent_map(codes, y, class_names(run.checkpoint.config.data.source),
                    picture_model_name(run) + ": codes of " + std::to_string(n) + " " + a.split + " inputs",
                    out);
-  std::cout << "wrote the latent map of " << n << " " << a.split << " inputs to " << out << "\n";
+  if (!a.run.quiet) std::cout << "wrote the latent map of " << n << " " << a.split << " inputs to " << out << "\n";
 }
 
 void run_manifold(const PictureArgs& a) {
   if (a.grid < 1 || a.grid > 100) fail("--grid", "must be in [1, 100] (got " + std::to_string(a.grid) + ")");
-  configure_threads(0);
-  LoadedRun run = open_run(a.run, a.device);
-  const ModelConfig& mc = run.model->config();
+  LoadedRun run = a.run.open();
+  const ModelConfig& mc = run.model_config();
+  if (kind_info(mc.kind).discrete_codes)
+    fail(a.run.run, "the manifold decodes a grid of points; the codes of a " + mc.kind + " are indices");
   if (run.model->latent_dim() != 2)
-    fail(a.run, "the manifold needs a 2-D latent; this " + mc.kind + " has " +
+    fail(a.run.run, "the manifold needs a 2-D latent; this " + mc.kind + " has " +
                     std::to_string(run.model->latent_dim()) + " latent dimensions (train with --latent 2)");
-  if (run.image_shape().empty()) fail(a.run, "the manifold is drawn for image models; this one is tabular");
+  if (run.image_shape().empty()) fail(a.run.run, "the manifold is drawn for image models; this one is tabular");
   const std::string out = picture_out(a, "manifold.png");
   write_model_manifold(*run.model, run.preprocess(), run.image_shape(), a.grid,
                        picture_model_name(run) + ": decodings of a " + std::to_string(a.grid) + "x" +
                            std::to_string(a.grid) + " grid of quantiles",
                        out);
-  std::cout << "wrote the " << a.grid << "x" << a.grid << " manifold to " << out << "\n";
+  if (!a.run.quiet) std::cout << "wrote the " << a.grid << "x" << a.grid << " manifold to " << out << "\n";
 }
 
 void run_interpolate(const PictureArgs& a) {
   if (a.steps < 2 || a.steps > 50) fail("--steps", "must be in [2, 50] (got " + std::to_string(a.steps) + ")");
-  configure_threads(0);
-  LoadedRun run = open_run(a.run, a.device);
-  if (run.image_shape().empty()) fail(a.run, "interpolations are drawn for image models; this one is tabular");
+  LoadedRun run = a.run.open();
+  if (run.image_shape().empty()) fail(a.run.run, "interpolations are drawn for image models; this one is tabular");
+  if (kind_info(run.model_config().kind).discrete_codes)
+    fail(a.run.run, "interpolations follow paths between codes; the codes of a " + run.model_config().kind + " are indices");
   torch::Tensor y;
   const torch::Tensor x = run.inputs("", a.split, &y);
   for (const auto& [flag, index] : {std::pair{"--from", a.from}, std::pair{"--to", a.to}})
@@ -128,11 +128,11 @@ void run_interpolate(const PictureArgs& a) {
   }
   const std::string out = picture_out(a, "interpolation.png");
   write_model_interpolation(*run.model, run.preprocess(), run.image_shape(), x.index_select(0, pick),
-                            run.model->config().conditional() ? pair_y : torch::Tensor(), captions,
+                            run.model_config().reads<LabelOptions>() ? pair_y : torch::Tensor(), captions,
                             a.steps, picture_model_name(run) + ": from " + a.split + " #" +
                                 std::to_string(a.from) + " to #" + std::to_string(a.to),
                             out);
-  std::cout << "wrote linear and spherical interpolations of " << a.steps << " steps to " << out << "\n";
+  if (!a.run.quiet) std::cout << "wrote linear and spherical interpolations of " << a.steps << " steps to " << out << "\n";
 }
 
 }  // namespace
@@ -140,7 +140,9 @@ void run_interpolate(const PictureArgs& a) {
 void add_plot_command(CLI::App& app) {
   auto a = std::make_shared<PictureArgs>();
   auto* cmd = app.add_subcommand("plot", "Draw a run's training curves (loss and every recorded term, train and test, per epoch)");
-  cmd->add_option("run,--run", a->run, "Run directory or checkpoint file")->required();
+  a->run.cmd = cmd;
+  cmd->add_option("run,--run", a->run.run, "Run directory or checkpoint file")->required();
+  cmd->add_flag("--quiet", a->run.quiet, "No informational lines");
   cmd->add_option("--out", a->out, "Output PNG (default: RUN/loss_curves.png)");
   cmd->callback([a] { run_plot(*a); });
 }
@@ -150,7 +152,7 @@ void add_latent_map_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("latent-map", "Draw the codes of a split coloured by label (PCA to 2-D when the latent is wider)");
   add_picture_run_option(cmd, *a);
   cmd->add_option("--split", a->split, "test or train")->capture_default_str();
-  cmd->add_option("--max-points", a->max_points, "Draw the first N inputs of the split")->capture_default_str();
+  cmd->add_option("--n,--max-points", a->max_points, "Draw the first N inputs of the split")->capture_default_str();
   cmd->add_option("--out", a->out, "Output PNG (default: RUN/latent_map.png)");
   cmd->callback([a] { run_latent_map(*a); });
 }

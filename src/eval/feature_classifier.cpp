@@ -9,7 +9,7 @@
 #include <filesystem>
 
 #include "latentkit/error.h"
-#include "latentkit/eval/frechet.h"
+#include "latentkit/stats/frechet.h"
 #include "latentkit/util/atomic_file.h"
 #include "latentkit/util/rng.h"
 

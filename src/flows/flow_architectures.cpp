@@ -15,31 +15,22 @@ namespace latentkit {
 
 namespace {
 
-// The config's choices with the kind's defaults filled in.
+// The config's choices.
 struct Choices {
-  int64_t steps, scales, hidden;
-  CouplingKind coupling;
-  std::string permutation;
+  int64_t steps = 1, scales = 1, hidden = 1;
+  CouplingKind coupling = CouplingKind::Affine;
+  std::string permutation = "none";
 };
 
 Choices resolve(const ModelConfig& c) {
-  struct Default {
-    int64_t steps, scales, hidden;
-    const char* coupling;
-    const char* permutation;
-  };
-  const Default d = c.kind == "nice"      ? Default{4, 1, 256, "additive", "none"}
-                    : c.kind == "realnvp" ? Default{3, 2, 32, "affine", "none"}
-                    : c.kind == "glow"    ? Default{4, 2, 64, "affine", "conv1x1-lu"}
-                    : c.kind == "flow2d"  ? Default{8, 1, 64, "affine", "none"}
-                                          : Default{6, 1, 128, "affine", "conv1x1-lu"};
   Choices out;
-  out.steps = c.flow_steps > 0 ? c.flow_steps : d.steps;
-  out.scales = c.flow_scales > 0 ? c.flow_scales : d.scales;
-  out.hidden = c.flow_hidden > 0 ? c.flow_hidden : d.hidden;
-  const std::string coupling = c.flow_coupling == "default" ? d.coupling : c.flow_coupling;
-  out.coupling = coupling == "additive" ? CouplingKind::Additive : CouplingKind::Affine;
-  out.permutation = c.flow_permutation == "default" ? d.permutation : c.flow_permutation;
+  if (const auto* f = c.options.find<FlowOptions>()) {
+    out.steps = f->flow_steps;
+    out.hidden = f->flow_hidden;
+    out.coupling = f->flow_coupling == "additive" ? CouplingKind::Additive : CouplingKind::Affine;
+    out.permutation = f->flow_permutation;
+  }
+  if (const auto* m = c.options.find<MultiScaleOptions>()) out.scales = m->flow_scales;
   return out;
 }
 
@@ -58,18 +49,18 @@ std::shared_ptr<Coupling> image_coupling(const Choices& ch, torch::Tensor mask, 
                                     coupling_convnet(channels, ch.hidden, outputs(ch.coupling)), channels);
 }
 
-// Vector kinds: x: [B, D].
-std::shared_ptr<FlowSequence> vector_body(const ModelConfig& c, const Choices& ch,
+// Vector bodies: x: [B, D]. NICE has no ActNorm per step, one diagonal scaling at the end.
+std::shared_ptr<FlowSequence> vector_body(const ModelConfig& c, const Choices& ch, bool nice,
                                           const std::function<torch::Tensor(int64_t)>& mask) {
   const int64_t d = c.input_dim;
   auto seq = std::make_shared<FlowSequence>();
   for (int64_t i = 0; i < ch.steps; ++i) {
-    if (c.kind != "nice") seq->push_back(std::make_shared<ActNorm>(d, false));
+    if (!nice) seq->push_back(std::make_shared<ActNorm>(d, false));
     add_permutation(*seq, ch.permutation, d);
     seq->push_back(std::make_shared<Coupling>(ch.coupling, mask(i),
                                               coupling_mlp(d, ch.hidden, outputs(ch.coupling)), d));
   }
-  if (c.kind == "nice") seq->push_back(std::make_shared<ActNorm>(d, false));  // NICE's scaling
+  if (nice) seq->push_back(std::make_shared<ActNorm>(d, false));  // NICE's scaling
   return seq;
 }
 
@@ -135,33 +126,63 @@ FlowBody glow_body(const ModelConfig& c, const Choices& ch) {
 
 }  // namespace
 
-bool is_image_flow(const std::string& kind) {
-  return kind == "nice" || kind == "realnvp" || kind == "glow" || kind == "gaussian";
+const OptionTable& FlowOptions::table() {
+  using Self = FlowOptions;
+  static const OptionTable table =
+      OptionTable::of<Self>("flow", "Flow couplings", {LATENTKIT_FLOW_OPTIONS(LATENTKIT_OPTION_SPEC)});
+  return table;
 }
 
-FlowBody build_flow_body(const ModelConfig& c) {
+const OptionTable& MultiScaleOptions::table() {
+  using Self = MultiScaleOptions;
+  static const OptionTable table =
+      OptionTable::of<Self>("multiscale", "Multi-scale image flows", {LATENTKIT_MULTISCALE_OPTIONS(LATENTKIT_OPTION_SPEC)});
+  return table;
+}
+
+const OptionTable& LogitOptions::table() {
+  using Self = LogitOptions;
+  static const OptionTable table =
+      OptionTable::of<Self>("logit", "Logit transform of images", {LATENTKIT_LOGIT_OPTIONS(LATENTKIT_OPTION_SPEC)});
+  return table;
+}
+
+bool models_images(FlowArchitecture arch) {
+  return arch == FlowArchitecture::Nice || arch == FlowArchitecture::RealNVP || arch == FlowArchitecture::Glow ||
+         arch == FlowArchitecture::Gaussian;
+}
+
+FlowBody build_flow_body(FlowArchitecture arch, const ModelConfig& c) {
   const Choices ch = resolve(c);
   const int64_t d = c.input_dim;
-  if (c.kind == "realnvp") return realnvp_body(c, ch);
-  if (c.kind == "glow") return glow_body(c, ch);
-  if (c.kind == "gaussian") {
-    need_image(c, 1);
-    auto seq = std::make_shared<FlowSequence>();
-    seq->push_back(std::make_shared<ActNorm>(d, false));
-    return {seq, {d}};
+  switch (arch) {
+    case FlowArchitecture::RealNVP:
+      return realnvp_body(c, ch);
+    case FlowArchitecture::Glow:
+      return glow_body(c, ch);
+    case FlowArchitecture::Gaussian: {
+      need_image(c, 1);
+      auto seq = std::make_shared<FlowSequence>();
+      seq->push_back(std::make_shared<ActNorm>(d, false));
+      return {seq, {d}};
+    }
+    case FlowArchitecture::Nice: {
+      const auto s = need_image(c, 1);
+      // Alternating checkerboards over each channel's pixels, flattened to [1, D].
+      auto mask = [s](int64_t i) {
+        return checkerboard_mask(s[1], s[2], i % 2 == 1).expand({1, s[0], s[1], s[2]}).reshape({1, -1});
+      };
+      return {vector_body(c, ch, /*nice=*/true, mask), {d}};
+    }
+    case FlowArchitecture::Points2D:
+      if (d != 2)
+        fail("--data", "model kind '" + c.kind + "' needs 2-D data (got " + std::to_string(d) + " dimensions; use 'flow')");
+      break;
+    case FlowArchitecture::Vectors:
+      if (d < 2) fail("--data", "model kind '" + c.kind + "' needs at least 2 dimensions");
+      break;
   }
-  if (c.kind == "nice") {
-    const auto s = need_image(c, 1);
-    // Alternating checkerboards over each channel's pixels, flattened to [1, D].
-    auto mask = [s](int64_t i) {
-      return checkerboard_mask(s[1], s[2], i % 2 == 1).expand({1, s[0], s[1], s[2]}).reshape({1, -1});
-    };
-    return {vector_body(c, ch, mask), {d}};
-  }
-  if (c.kind == "flow2d" && d != 2)
-    fail("--data", "model kind 'flow2d' needs 2-D data (got " + std::to_string(d) + " dimensions; use 'flow')");
-  if (d < 2) fail("--data", "model kind '" + c.kind + "' needs at least 2 dimensions");
-  return {vector_body(c, ch, [d](int64_t i) { return half_mask(d, i % 2 == 1); }), {d}};
+  return {vector_body(c, ch, /*nice=*/false, [d](int64_t i) { return half_mask(d, i % 2 == 1); }), {d}};
 }
 
 }  // namespace latentkit

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <functional>
 
-#include "latentkit/flows/flow_architectures.h"
+#include "latentkit/error.h"
 
 namespace latentkit {
 
@@ -29,12 +29,14 @@ torch::Tensor standard_normal_log_prob(const torch::Tensor& z) {
   return -0.5 * z.pow(2).sum(1) - 0.5 * static_cast<double>(z.size(1)) * std::log(2 * M_PI);
 }
 
-FlowModel::FlowModel(ModelConfig config) : Model(std::move(config)), image_(is_image_flow(config_.kind)) {
-  config_.latent_dim = config_.input_dim;  // z has the data's dimension
-  FlowBody body = build_flow_body(config_);
+// z has the data's dimension: L = D.
+FlowModel::FlowModel(ModelConfig config, FlowArchitecture architecture)
+    : Model(config, config.input_dim), image_(models_images(architecture)) {
+  FlowBody body = build_flow_body(architecture, config_);
   body_shape_ = body.input_shape;
   body_ = register_module("body", body.layers);
-  if (image_ && config_.kind != "gaussian") logit_ = register_module("logit", std::make_shared<Logit>(config_.logit_alpha));
+  if (const auto* logit = config_.options.find<LogitOptions>())
+    logit_ = register_module("logit", std::make_shared<Logit>(logit->logit_alpha));
 }
 
 // v: [B, D] -> [B, ...body shape]
@@ -88,7 +90,8 @@ torch::Tensor FlowModel::decode(const torch::Tensor& z, const torch::Tensor& y) 
 torch::Tensor FlowModel::sample(int64_t n, const torch::Tensor& y) { return sample_at_temperature(n, 1.0); }
 
 // -> [n, D]
-torch::Tensor FlowModel::sample_at_temperature(int64_t n, double temperature) {
+torch::Tensor FlowModel::sample_at_temperature(int64_t n, double temperature, const torch::Tensor& y) {
+  if (!(temperature > 0 && std::isfinite(temperature))) fail("--temperature", "must be finite and > 0");
   auto p = parameters().front();
   auto z = torch::randn({n, config_.input_dim}, p.options()) * temperature;
   return decode(z);

@@ -3,10 +3,38 @@
 
 #include <torch/torch.h>
 
-#include "latentkit/eval/mmd.h"
+#include "latentkit/error.h"
+#include "latentkit/models/network.h"
 #include "latentkit/nn/blocks.h"
+#include "latentkit/stats/mmd.h"
 
 namespace latentkit {
+
+const OptionTable& AdversarialOptions::table() {
+  using Self = AdversarialOptions;
+  static const OptionTable table = [] {
+    auto t = OptionTable::of<Self>("adversarial", "Adversarial prior matching",
+                                   {LATENTKIT_ADVERSARIAL_OPTIONS(LATENTKIT_OPTION_SPEC)});
+    // --prior gaussian | uniform | mixture[:K]
+    t.flag_parser<Self>("prior", [](Self& o, const std::string& text) {
+      const auto colon = text.find(':');
+      o.prior = text.substr(0, colon);
+      if (colon == std::string::npos) return;
+      if (o.prior != "mixture") fail("--prior", "'" + text + "': only 'mixture' takes a component count (mixture:K)");
+      parse_option_text(text.substr(colon + 1), "--prior", o.prior_components);
+      if (o.prior_components < 1) fail("--prior", "'" + text + "': K in mixture:K must be a positive integer");
+    }, [](const Self& o) { return o.prior == "mixture" ? o.prior + ":" + option_text(o.prior_components) : o.prior; });
+    return t;
+  }();
+  return table;
+}
+
+void AdversarialAutoencoder::check_config(const ModelConfig& c) {
+  const int64_t latent = c.get<NetworkOptions>().latent_dim;
+  if (c.get<AdversarialOptions>().prior == "mixture" && latent != 2)
+    fail("latent_dim", "prior 'mixture' places its components on a circle: it needs latent_dim 2 (got " +
+                           std::to_string(latent) + ")");
+}
 
 // -log sigmoid(l) = softplus(-l) and -log(1 - sigmoid(l)) = softplus(l), stable for any l.
 torch::Tensor discriminator_loss(const torch::Tensor& real_logits, const torch::Tensor& fake_logits) {
@@ -24,9 +52,9 @@ torch::Tensor discriminator_accuracy(const torch::Tensor& real_logits, const tor
 
 AdversarialAutoencoder::AdversarialAutoencoder(ModelConfig config)
     : Autoencoder(std::move(config)) {
-  prior_ = LatentPrior{config_.prior, config_.latent_dim, config_.prior_components};
-  discriminator_ = register_module(
-      "discriminator", make_mlp(config_.latent_dim, config_.disc_hidden, 1, "leaky_relu"));
+  const auto& o = config_.get<AdversarialOptions>();
+  prior_ = LatentPrior{o.prior, latent_dim(), o.prior_components};
+  discriminator_ = register_module("discriminator", make_mlp(latent_dim(), o.disc_hidden, 1, "leaky_relu"));
 }
 
 // z: [B, L] -> [B]
@@ -50,7 +78,7 @@ LossTerms AdversarialAutoencoder::losses(const torch::Tensor& x, const torch::Te
   terms["disc_loss"] = discriminator_loss(real, fake);
   terms["disc_acc"] = discriminator_accuracy(real, fake);
   terms["gen_loss"] = generator_loss(fake);
-  if (x.size(0) >= 2) terms["mmd"] = mmd_rbf(z_fake, z_real, default_bandwidths2(config_.latent_dim));
+  if (x.size(0) >= 2) terms["mmd"] = mmd_rbf(z_fake, z_real, default_bandwidths2(latent_dim()));
   return terms;
 }
 
@@ -58,8 +86,8 @@ std::vector<ParamGroup> AdversarialAutoencoder::param_groups() {
   auto autoencoder = encoder()->parameters();
   for (const auto& p : decoder()->parameters()) autoencoder.push_back(p);
   return {ParamGroup{"autoencoder", autoencoder, 1.0},
-          ParamGroup{"discriminator", discriminator_->parameters(), config_.disc_lr_scale},
-          ParamGroup{"generator", encoder()->parameters(), config_.gen_lr_scale}};
+          ParamGroup{"discriminator", discriminator_->parameters(), config_.get<AdversarialOptions>().disc_lr_scale},
+          ParamGroup{"generator", encoder()->parameters(), config_.get<AdversarialOptions>().gen_lr_scale}};
 }
 
 // x: [B, D] -> the three steps' terms, detached.

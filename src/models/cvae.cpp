@@ -7,10 +7,18 @@
 
 namespace latentkit {
 
+const OptionTable& LabelOptions::table() {
+  using Self = LabelOptions;
+  static const OptionTable table =
+      OptionTable::of<Self>("labels", "Labels (conditional kinds)", {LATENTKIT_LABEL_OPTIONS(LATENTKIT_OPTION_SPEC)});
+  return table;
+}
+
 namespace {
 int64_t checked_classes(const ModelConfig& c) {
-  if (c.num_classes < 1) fail("num_classes", "cvae needs num_classes >= 1 (labelled data)");
-  return c.num_classes;
+  const int64_t classes = c.get<LabelOptions>().num_classes;
+  if (classes < 1) fail("num_classes", "cvae needs num_classes >= 1 (labelled data)");
+  return classes;
 }
 }  // namespace
 
@@ -21,7 +29,7 @@ torch::Tensor CVAE::conditioning(const torch::Tensor& y, int64_t rows) {
   if (!y.defined())
     throw InputError("cvae needs labels: use a labelled dataset split (files given with --input "
                      "carry none)");
-  const int64_t c = config_.num_classes;
+  const int64_t c = num_classes();
   if (y.dim() != 1 || (y.size(0) == 0 ? rows != 0 : rows % y.size(0) != 0))
     fail("labels", "expected " + std::to_string(rows) + " labels in a 1-D tensor, got shape " +
                        c10::str(y.sizes()));
@@ -40,7 +48,7 @@ torch::Tensor CVAE::conditioning(const torch::Tensor& y, int64_t rows) {
 torch::Tensor CVAE::sample(int64_t n, const torch::Tensor& y) {
   if (y.defined()) return VAE::sample(n, y);
   auto device = encoder()->parameters().front().device();
-  return VAE::sample(n, torch::randint(0, config_.num_classes, {n},
+  return VAE::sample(n, torch::randint(0, num_classes(), {n},
                                        torch::TensorOptions().dtype(torch::kLong).device(device)));
 }
 

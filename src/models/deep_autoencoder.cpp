@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "latentkit/models/autoencoder.h"
 #include "latentkit/models/rbm.h"
 
 namespace latentkit {
@@ -34,11 +35,20 @@ torch::Tensor down(const std::vector<std::shared_ptr<RBMLayer>>& rbms,
 
 }  // namespace
 
+const OptionTable& DeepAutoencoderOptions::table() {
+  using Self = DeepAutoencoderOptions;
+  static const OptionTable table = OptionTable::of<Self>("deep-ae", "Deep autoencoder (RBM stack)",
+                                                         {LATENTKIT_DEEP_AE_OPTIONS(LATENTKIT_OPTION_SPEC)});
+  return table;
+}
+
 DeepAutoencoder::DeepAutoencoder(ModelConfig config)
-    : Model(std::move(config)), bce_(config_.likelihood == "bce") {
+    : Model(config, config.get<DeepAutoencoderOptions>().latent_dim),
+      bce_(config_.get<ReconstructionOptions>().loss == "bce") {
+  const auto& o = config_.get<DeepAutoencoderOptions>();
   std::vector<int64_t> sizes{config_.input_dim};
-  sizes.insert(sizes.end(), config_.hidden.begin(), config_.hidden.end());
-  sizes.push_back(config_.latent_dim);
+  sizes.insert(sizes.end(), o.hidden.begin(), o.hidden.end());
+  sizes.push_back(latent_dim());
   for (size_t i = 0; i + 1 < sizes.size(); ++i) {
     const bool code = i + 2 == sizes.size();
     rbms_.push_back(register_module("rbm" + std::to_string(i),
@@ -49,7 +59,7 @@ DeepAutoencoder::DeepAutoencoder(ModelConfig config)
 }
 
 int64_t DeepAutoencoder::pretraining_epochs() const {
-  return config_.pretrain_epochs * static_cast<int64_t>(rbms_.size());
+  return config_.get<DeepAutoencoderOptions>().pretrain_epochs * static_cast<int64_t>(rbms_.size());
 }
 
 // x: [B, D] -> [B, L]
@@ -69,7 +79,7 @@ torch::Tensor DeepAutoencoder::decode(const torch::Tensor& z, const torch::Tenso
 
 size_t DeepAutoencoder::pretraining_layer() const {
   if (!(epochs_done_ < static_cast<double>(pretraining_epochs()))) return rbms_.size();
-  const double per_layer = static_cast<double>(config_.pretrain_epochs);
+  const double per_layer = static_cast<double>(config_.get<DeepAutoencoderOptions>().pretrain_epochs);
   return std::min(rbms_.size() - 1, static_cast<size_t>(epochs_done_ / per_layer));
 }
 
@@ -97,22 +107,22 @@ torch::Tensor DeepAutoencoder::layer_input(const torch::Tensor& x, size_t layer)
 
 std::vector<ParamGroup> DeepAutoencoder::param_groups() {
   ParamGroup group{"model", parameters(), 1.0};
-  group.optimizer = config_.finetune;
-  if (config_.finetune == "lbfgs") group.lr = 1.0;  // the line search sets the step length
+  group.optimizer = config_.get<DeepAutoencoderOptions>().finetune;
+  if (group.optimizer == "lbfgs") group.lr = 1.0;  // the line search sets the step length
   return {group};
 }
 
 // One CD-k update of the RBM being pretrained, on the codes of the layers below it.
 LossTerms DeepAutoencoder::pretrain_step(const torch::Tensor& x) {
-  const double per_layer = static_cast<double>(config_.pretrain_epochs);
+  const auto& cd = config_.get<ContrastiveDivergenceOptions>();
+  const double per_layer = static_cast<double>(config_.get<DeepAutoencoderOptions>().pretrain_epochs);
   const size_t layer = pretraining_layer();
   RBMLayer& rbm = *rbms_[layer];
   auto input = layer_input(x, layer);
-  auto g = rbm.cd_gradient(input, config_.cd_k);
-  const double lr = rbm.gaussian_hidden() ? config_.rbm_code_lr : config_.rbm_lr;
+  auto g = rbm.cd_gradient(input, cd.cd_k);
+  const double lr = rbm.gaussian_hidden() ? cd.rbm_code_lr : cd.rbm_lr;
   const double into_layer = epochs_done_ - static_cast<double>(layer) * per_layer;
-  rbm.apply_update(g, lr, rbm_momentum_at(into_layer, config_.rbm_momentum),
-                   config_.rbm_weight_decay);
+  rbm.apply_update(g, lr, rbm_momentum_at(into_layer, cd.rbm_momentum), cd.rbm_weight_decay);
   {
     torch::NoGradGuard no_grad;
     decoder_weights_[layer].copy_(rbm.weight.t());
@@ -138,7 +148,7 @@ LossTerms DeepAutoencoder::lbfgs_step(const torch::Tensor& x, torch::optim::Opti
 LossTerms DeepAutoencoder::train_step(const torch::Tensor& x, const torch::Tensor& y,
                                       Optimizers& opt) {
   if (pretraining_layer() < rbms_.size()) return pretrain_step(x);
-  if (config_.finetune == "lbfgs") return lbfgs_step(x, *opt.at("model"));
+  if (config_.get<DeepAutoencoderOptions>().finetune == "lbfgs") return lbfgs_step(x, *opt.at("model"));
   return Model::train_step(x, y, opt);
 }
 

@@ -3,7 +3,14 @@
 
 namespace latentkit {
 
+const OptionTable& DropoutOptions::table() {
+  using Self = DropoutOptions;
+  static const OptionTable table =
+      OptionTable::of<Self>("dropout", "Dropout", {LATENTKIT_DROPOUT_OPTIONS(LATENTKIT_OPTION_SPEC)});
+  return table;
+}
+
 DropoutAutoencoder::DropoutAutoencoder(ModelConfig config)
-    : Autoencoder(config, config.dropout) {}
+    : Autoencoder(config, config.get<DropoutOptions>().dropout) {}
 
 }  // namespace latentkit

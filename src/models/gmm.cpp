@@ -6,16 +6,23 @@
 #include <cmath>
 
 #include "latentkit/error.h"
-#include "latentkit/flows/dequantize.h"
+#include "latentkit/stats/dequantize.h"
 
 namespace latentkit {
 
+const OptionTable& MixtureOptions::table() {
+  using Self = MixtureOptions;
+  static const OptionTable table =
+      OptionTable::of<Self>("mixture", "Gaussian mixture", {LATENTKIT_MIXTURE_OPTIONS(LATENTKIT_OPTION_SPEC)});
+  return table;
+}
+
+// Codes are responsibilities: L = K.
 GaussianMixtureModel::GaussianMixtureModel(ModelConfig config)
-    : Model(std::move(config)),
-      image_(!config_.image_shape.empty()),
-      type_(parse_covariance_type(config_.gmm_covariance, "gmm_covariance")) {
-  config_.latent_dim = config_.gmm_components;  // codes are responsibilities
-  const int64_t K = config_.gmm_components, D = config_.input_dim;
+    : Model(config, config.get<MixtureOptions>().gmm_components),
+      image_(config_.image()),
+      type_(parse_covariance_type(config_.get<MixtureOptions>().gmm_covariance, "gmm_covariance")) {
+  const int64_t K = latent_dim(), D = config_.input_dim;
   auto opts = torch::TensorOptions().dtype(torch::kFloat64);
   const bool diag = type_ == CovarianceType::Diagonal;
   weights_ = register_buffer("weights", torch::full({K}, 1.0 / static_cast<double>(K), opts));
@@ -40,6 +47,8 @@ void GaussianMixtureModel::set_mixture(const GaussianMixture& m) {
   covariances_.copy_(m.covariances);
   initialised_.fill_(true);
 }
+
+int64_t GaussianMixtureModel::parameter_count() const { return mixture().num_parameters(); }
 
 MixtureStatistics GaussianMixtureModel::statistics() const {
   return MixtureStatistics{stat_count_, stat_sum_, stat_sum_sq_};
@@ -90,11 +99,12 @@ LossTerms GaussianMixtureModel::train_step(const torch::Tensor& x, const torch::
   torch::NoGradGuard no_grad;
   auto v = modelled_points(x);
   if (!initialised()) {
-    if (x.size(0) < config_.gmm_components)
-      fail("--batch-size", "the gmm kind initialises its " + std::to_string(config_.gmm_components) +
+    const int64_t k = latent_dim();
+    if (x.size(0) < k)
+      fail("--batch-size", "the gmm kind initialises its " + std::to_string(k) +
                                " components by k-means++ on the first batch, which has only " +
                                std::to_string(x.size(0)) + " rows");
-    set_mixture(initial_mixture(v, config_.gmm_components, type_, config_.variance_floor));
+    set_mixture(initial_mixture(v, k, type_, config_.get<MixtureOptions>().variance_floor));
   }
   auto joint = mixture().joint_log_prob(v);          // [B, K]
   auto lse = torch::logsumexp(joint, 1, true);       // [B, 1]
@@ -112,7 +122,7 @@ LossTerms GaussianMixtureModel::train_step(const torch::Tensor& x, const torch::
 void GaussianMixtureModel::end_epoch() {
   torch::NoGradGuard no_grad;
   if (stat_count_.sum().item<double>() <= 0) return;
-  set_mixture(maximization_step(statistics(), mixture(), config_.variance_floor));
+  set_mixture(maximization_step(statistics(), mixture(), config_.get<MixtureOptions>().variance_floor));
   stat_count_.zero_();
   stat_sum_.zero_();
   stat_sum_sq_.zero_();

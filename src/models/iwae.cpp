@@ -7,11 +7,18 @@
 
 namespace latentkit {
 
+const OptionTable& ImportanceOptions::table() {
+  using Self = ImportanceOptions;
+  static const OptionTable table = OptionTable::of<Self>("importance", "Importance-weighted bound",
+                                                         {LATENTKIT_IMPORTANCE_OPTIONS(LATENTKIT_OPTION_SPEC)});
+  return table;
+}
+
 IWAE::IWAE(ModelConfig config) : VAE(std::move(config)) {}
 
 // x: [B, D] -> scalar terms, k reparameterised samples per row.
 LossTerms IWAE::losses(const torch::Tensor& x, const torch::Tensor& y) {
-  auto eps = torch::randn({config_.iwae_k, x.size(0), config_.latent_dim},
+  auto eps = torch::randn({config_.get<ImportanceOptions>().iwae_k, x.size(0), latent_dim()},
                           encoder()->parameters().front().options());
   return losses_with_noise(x, eps, y);
 }

@@ -29,9 +29,15 @@ torch::Tensor Model::log_likelihood(const torch::Tensor& x, int64_t k, const tor
   fail("model '" + config_.kind + "'", "has no log-likelihood to evaluate");
 }
 
-bool Model::uses_fused_forward(const torch::Tensor& x) const {
-  return !torch::GradMode::is_enabled() && x.device().is_cpu() && x.dim() == 2 &&
-         x.scalar_type() == torch::kFloat32 && uses_fused_step();
+torch::Tensor Model::sample_at_temperature(int64_t n, double temperature, const torch::Tensor& y) {
+  if (temperature == 1.0) return sample(n, y);
+  fail("model '" + config_.kind + "'", "has no sampling temperature (flows have)");
+}
+
+int64_t Model::parameter_count() const {
+  int64_t n = 0;
+  for (const auto& p : parameters()) n += p.numel();
+  return n;
 }
 
 std::vector<ParamGroup> Model::param_groups() {

@@ -9,10 +9,16 @@ double rbm_momentum_at(double epochs_done, double final_momentum) {
   return epochs_done < 1.0 ? std::min(0.5, final_momentum) : final_momentum;
 }
 
-RBM::RBM(ModelConfig config) : Model(std::move(config)) {
-  layer_ = register_module(
-      "rbm", std::make_shared<RBMLayer>(config_.input_dim, config_.latent_dim,
-                                        config_.rbm_hidden == "gaussian"));
+const OptionTable& RbmOptions::table() {
+  using Self = RbmOptions;
+  static const OptionTable table =
+      OptionTable::of<Self>("rbm", "Restricted Boltzmann machine", {LATENTKIT_RBM_OPTIONS(LATENTKIT_OPTION_SPEC)});
+  return table;
+}
+
+RBM::RBM(ModelConfig config) : Model(config, config.get<RbmOptions>().latent_dim) {
+  layer_ = register_module("rbm", std::make_shared<RBMLayer>(config_.input_dim, latent_dim(),
+                                                             config_.get<RbmOptions>().rbm_hidden == "gaussian"));
 }
 
 // x: [B, D] -> [B, L]
@@ -31,7 +37,7 @@ torch::Tensor RBM::sample(int64_t n, const torch::Tensor& y) {
   auto v = torch::bernoulli(
       torch::full({n, config_.input_dim}, 0.5, layer_->weight.options().requires_grad(false)));
   torch::Tensor p;
-  for (int64_t step = 0; step < config_.gibbs_steps; ++step) {
+  for (int64_t step = 0; step < config_.get<RbmOptions>().gibbs_steps; ++step) {
     p = layer_->visible_prob(layer_->sample_hidden(layer_->hidden_mean(v)));
     v = torch::bernoulli(p);
   }
@@ -47,10 +53,10 @@ LossTerms RBM::losses(const torch::Tensor& x, const torch::Tensor& y) {
 
 // One CD-k update on the batch x: [B, D].
 LossTerms RBM::train_step(const torch::Tensor& x, const torch::Tensor& y, Optimizers& opt) {
-  const double lr = layer_->gaussian_hidden() ? config_.rbm_code_lr : config_.rbm_lr;
-  auto g = layer_->cd_gradient(x, config_.cd_k);
-  layer_->apply_update(g, lr, rbm_momentum_at(epochs_done_, config_.rbm_momentum),
-                       config_.rbm_weight_decay);
+  const auto& cd = config_.get<ContrastiveDivergenceOptions>();
+  const double lr = layer_->gaussian_hidden() ? cd.rbm_code_lr : cd.rbm_lr;
+  auto g = layer_->cd_gradient(x, cd.cd_k);
+  layer_->apply_update(g, lr, rbm_momentum_at(epochs_done_, cd.rbm_momentum), cd.rbm_weight_decay);
   // The chain's reconstruction error: the usual (if rough) monitor of CD training.
   auto recon = (g.reconstruction - x).pow(2).sum(1).mean();
   return {{"loss", recon}, {"cd_recon", recon}};

@@ -7,6 +7,13 @@
 
 namespace latentkit {
 
+const OptionTable& ContrastiveDivergenceOptions::table() {
+  using Self = ContrastiveDivergenceOptions;
+  static const OptionTable table = OptionTable::of<Self>("contrastive-divergence", "Contrastive divergence (RBM training)",
+                                                         {LATENTKIT_CD_OPTIONS(LATENTKIT_OPTION_SPEC)});
+  return table;
+}
+
 RBMLayer::RBMLayer(int64_t visible, int64_t hidden, bool gaussian_hidden)
     : gaussian_hidden_(gaussian_hidden) {
   const double bound = 1.0 / std::sqrt(static_cast<double>(visible));

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "fused_kernels.h"
 #include "latentkit/nn/gemm.h"
@@ -174,6 +175,23 @@ double sum_of_squares(const torch::Tensor& v) {
   TORCH_CHECK(v.is_contiguous() && v.device().is_cpu() && v.scalar_type() == torch::kFloat32,
               "sum_of_squares: contiguous float32 CPU tensor expected");
   return kernels::sum_of_squares(v.data_ptr<float>(), v.numel());
+}
+
+namespace {
+std::atomic<bool> fused_inference{true};
+}  // namespace
+
+void set_fused_inference(bool enabled) { fused_inference = enabled; }
+bool fused_inference_enabled() { return fused_inference; }
+
+// x: [B, in] -> [B, out]
+torch::Tensor run_network(torch::nn::Sequential& net, const torch::Tensor& x) {
+  if (fused_inference && !torch::GradMode::is_enabled() && x.device().is_cpu() && x.dim() == 2 &&
+      x.scalar_type() == torch::kFloat32 && FusedMlp::supports(net)) {
+    FusedMlp fused(net);
+    return fused.forward(x.contiguous());
+  }
+  return net->forward(x);
 }
 
 }  // namespace latentkit

@@ -119,6 +119,8 @@ Checkpoint load_checkpoint(const std::string& path) {
     ck.preprocess = Preprocessor::from_json(state.at("preprocess"));
   } catch (const json::exception& e) {
     fail(path, std::string("corrupt checkpoint metadata: ") + e.what());
+  } catch (const InputError& e) {
+    fail(path, e.what());
   }
   ck.model = tensors_of(entry(root, "model", path), "model", path);
   auto pre = tensors_of(entry(root, "preprocess", path), "preprocess", path);

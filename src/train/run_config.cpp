@@ -1,7 +1,9 @@
+// RunConfig <-> JSON: each section is a loop over its option tables (util/options.h).
 #include "latentkit/train/run_config.h"
 
 #include <nlohmann/json.hpp>
 
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/error.h"
 #include "latentkit/util/atomic_file.h"
 
@@ -9,64 +11,78 @@ namespace latentkit {
 
 using nlohmann::json;
 
+const OptionTable& TrainConfig::table() {
+  using Self = TrainConfig;
+  static const OptionTable table =
+      OptionTable::of<Self>("train", "Training", {LATENTKIT_TRAIN_OPTIONS(LATENTKIT_OPTION_SPEC)});
+  return table;
+}
+
 json TrainConfig::to_json() const {
-  return json{{"epochs", epochs},       {"batch_size", batch_size},
-              {"lr", lr},               {"weight_decay", weight_decay},
-              {"seed", seed},           {"threads", threads},
-              {"blas_threads", blas_threads}, {"fused", fused},
-              {"precision", precision},
-              {"device", device},       {"eval_batch_size", eval_batch_size},
-              {"grid_size", grid_size}};
+  json j = json::object();
+  table().write(this, j);
+  ExecutionOptions::table().write(&execution, j);
+  return j;
 }
 
 TrainConfig TrainConfig::from_json(const json& j) {
+  if (!j.is_object()) fail("train", std::string("expected a JSON object, got ") + j.type_name());
   TrainConfig c;
-  c.epochs = j.value("epochs", c.epochs);
-  c.batch_size = j.value("batch_size", c.batch_size);
-  c.lr = j.value("lr", c.lr);
-  c.weight_decay = j.value("weight_decay", c.weight_decay);
-  c.seed = j.value("seed", c.seed);
-  c.threads = j.value("threads", c.threads);
-  c.blas_threads = j.value("blas_threads", c.blas_threads);
-  c.fused = j.value("fused", c.fused);
-  c.precision = j.value("precision", c.precision);
-  c.device = j.value("device", c.device);
-  c.eval_batch_size = j.value("eval_batch_size", c.eval_batch_size);
-  c.grid_size = j.value("grid_size", c.grid_size);
+  std::set<std::string> read;
+  table().read(&c, j, &read);
+  ExecutionOptions::table().read(&c.execution, j, &read);
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (!read.count(it.key())) fail(it.key(), "unknown training config field");
   return c;
 }
 
 void TrainConfig::validate() const {
-  if (epochs < 0) fail("--epochs", "must be at least 0, got " + std::to_string(epochs));
-  if (batch_size < 1) fail("--batch-size", "must be at least 1, got " + std::to_string(batch_size));
-  if (!(lr > 0)) fail("--lr", "must be positive");
-  if (weight_decay < 0) fail("--weight-decay", "must be at least 0");
-  if (threads < 0) fail("--threads", "must be at least 0 (0 chooses)");
-  if (blas_threads < 0) fail("--blas-threads", "must be at least 0 (0 chooses)");
-  if (precision != "fp32" && precision != "bf16")
-    fail("--precision", "must be fp32 or bf16, got '" + precision + "'");
-  if (eval_batch_size < 1) fail("eval_batch_size", "must be at least 1");
-  if (grid_size < 1) fail("grid_size", "must be at least 1");
+  table().validate(this);
+  ExecutionOptions::table().validate(&execution);
 }
+
+ModelConfig RunConfig::default_model() { return default_config("vae"); }
 
 json RunConfig::to_json() const {
   return json{{"data", data.to_json()}, {"model", model.to_json()}, {"train", train.to_json()}};
 }
 
+namespace {
+// Runs `read`, prefixing its InputError with the section: "model.beta: must be >= 0".
+template <typename Fn>
+void in_section(const char* section, Fn read) {
+  try {
+    read();
+  } catch (const InputError& e) {
+    throw InputError(std::string(section) + "." + e.what());
+  }
+}
+}  // namespace
+
 RunConfig RunConfig::from_json(const json& j) {
+  if (!j.is_object()) fail("config", std::string("expected a JSON object, got ") + j.type_name());
   RunConfig c;
-  if (j.contains("data")) c.data = DataConfig::from_json(j.at("data"));
-  if (j.contains("model")) c.model = ModelConfig::from_json(j.at("model"));
-  if (j.contains("train")) c.train = TrainConfig::from_json(j.at("train"));
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "data" && it.key() != "model" && it.key() != "train")
+      fail(it.key(), "unknown config section (expected data, model and train)");
+  if (j.contains("data")) in_section("data", [&] { c.data = DataConfig::from_json(j.at("data")); });
+  if (j.contains("model")) in_section("model", [&] { c.model = read_model_config(j.at("model")); });
+  if (j.contains("train")) in_section("train", [&] { c.train = TrainConfig::from_json(j.at("train")); });
   return c;
 }
 
 RunConfig RunConfig::load(const std::string& path) {
   const std::string text = read_file(path);
+  json j;
   try {
-    return from_json(json::parse(text));
+    j = json::parse(text);
   } catch (const json::exception& e) {
     fail(path, std::string("not a valid config: ") + e.what());
+  }
+  try {
+    return from_json(j);
+  } catch (const InputError& e) {
+    fail(path, e.what());
   }
 }
 

@@ -10,14 +10,13 @@
 
 #include "latentkit/error.h"
 #include "latentkit/eval/evaluate.h"
-#include "latentkit/flows/density_grid.h"
-#include "latentkit/nn/gemm.h"
 #include "latentkit/train/fused_adam.h"
 #include "latentkit/train/progress.h"
 #include "latentkit/train/stop_signal.h"
 #include "latentkit/util/atomic_file.h"
 #include "latentkit/util/rng.h"
 #include "latentkit/util/runtime.h"
+#include "latentkit/viz/density_grid.h"
 #include "latentkit/viz/image_grid.h"
 
 namespace latentkit {
@@ -83,21 +82,20 @@ Trainer::Trainer(RunConfig config, Dataset dataset, std::shared_ptr<Model> model
       model_(std::move(model)),
       dir_(std::move(run_dir)),
       options_(options),
-      device_(resolve_device(config_.train.device)) {
+      policy_(ExecutionPolicy::choose(config_.train.execution, config_.model)),
+      device_(policy_.device) {
   config_.train.validate();
   data_.train = to_device(data_.train, device_);
   data_.test = to_device(data_.test, device_);
   model_->to(device_);
-  const bool bf16 = config_.train.precision == "bf16";
-  model_->set_fused_step(config_.train.fused, bf16 ? GemmPrecision::kBFloat16 : GemmPrecision::kFloat32);
-  if (bf16) {
-    if (!model_->uses_fused_step() || !device_.is_cpu())
-      fail("--precision bf16", "needs a fused step: model ae or vae, --architecture mlp, --activation "
-                               "relu, on the CPU, without --no-fused");
-    if (!bf16_gemm_available())
-      fail("--precision bf16", "needs oneDNN and a CPU with AVX-512 BF16; this build or CPU has not");
-  }
+  fused_step_ = policy_.make_fused_step(*model_);
   build_optimizers();
+}
+
+LossTerms Trainer::step(const torch::Tensor& x, const torch::Tensor& y) {
+  if (fused_step_ && x.device().is_cpu() && x.dim() == 2 && x.scalar_type() == torch::kFloat32)
+    return fused_step_->step(x.contiguous(), optimizers_);
+  return model_->train_step(x, y, optimizers_);
 }
 
 int64_t Trainer::total_epochs() const {
@@ -155,6 +153,7 @@ void Trainer::save(const std::string& name, const torch::Tensor& permutation) {
 }
 
 bool Trainer::run(const Checkpoint* resume) {
+  policy_.apply();
   fs::create_directories(dir_ + "/checkpoints");
   write_file_atomic(dir_ + "/config.json", config_.to_json().dump(2) + "\n");
   torch::Tensor permutation;
@@ -212,7 +211,7 @@ bool Trainer::train_epoch(const torch::Tensor& permutation) {
     auto x = data_.preprocess.training_view(data_.train.x.index_select(0, idx));
     auto y = data_.train.labelled() ? data_.train.y.index_select(0, idx) : torch::Tensor();
     model_->set_training_progress(progress_.epoch + static_cast<double>(b) / batches);
-    LossTerms terms = model_->train_step(x, y, optimizers_);
+    LossTerms terms = step(x, y);
     nonfinite = nonfinite | ~torch::isfinite(terms.at("loss"));
     if ((b + 1) % 25 == 0) check_finite(nonfinite, b + 1);
     for (const auto& [name, value] : terms) {

@@ -5,7 +5,7 @@
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
-#include <thread>
+#include <algorithm>
 
 #include "latentkit/error.h"
 
@@ -24,25 +24,9 @@ Fn blas_symbol(const char* name) {
 }
 }  // namespace
 
-namespace {
-int requested_threads = 0, requested_blas_threads = 0;
-}
-
-void configure_threads(int threads, int blas_threads, bool intra_op_work) {
-  requested_threads = threads;
-  requested_blas_threads = blas_threads;
-  const int cores = std::max(1u, std::thread::hardware_concurrency());
-  // Measured on 2 cores, one epoch: the fused VAE 1.1 s with (2 intra-op, 1 BLAS); the
-  // denoising autoencoder, whose Linear layers are OpenBLAS products, 2.5 s with (1, 2) and
-  // 3.2 s with (2, 1); with (2, 2) it took 8.2 s.
-  const int intra_op = threads > 0 ? threads : (intra_op_work ? cores : 1);
-  const int blas = blas_threads > 0 ? blas_threads : (intra_op == 1 ? cores : 1);
-  at::set_num_threads(intra_op);
-  if (auto set = blas_symbol<SetThreadsFn>("openblas_set_num_threads")) set(blas);
-}
-
-void prefer_threads_for(bool intra_op_work) {
-  configure_threads(requested_threads, requested_blas_threads, intra_op_work);
+void set_thread_counts(int intra_op_threads, int blas_threads) {
+  at::set_num_threads(std::max(1, intra_op_threads));
+  if (auto set = blas_symbol<SetThreadsFn>("openblas_set_num_threads")) set(std::max(1, blas_threads));
 }
 
 void keep_freed_memory() {
@@ -69,21 +53,25 @@ int blas_threads() {
   return -1;
 }
 
-torch::Device resolve_device(const std::string& name) {
+torch::Device parse_device(const std::string& name) {
   torch::Device device(torch::kCPU);
   try {
     device = torch::Device(name);
   } catch (const std::exception&) {
     fail("--device", "'" + name + "' is not a device (use cpu, cuda or cuda:N)");
   }
+  if (!device.is_cpu() && !device.is_cuda()) fail("--device", "'" + name + "' is not supported (use cpu or cuda)");
+  return device;
+}
+
+torch::Device resolve_device(const std::string& name) {
+  const torch::Device device = parse_device(name);
   if (device.is_cuda()) {
     if (!torch::cuda::is_available())
       fail("--device", "'" + name + "' asked for, but no CUDA device is available");
     if (device.has_index() && device.index() >= static_cast<int>(torch::cuda::device_count()))
       fail("--device", "'" + name + "': only " + std::to_string(torch::cuda::device_count()) +
                            " CUDA device(s) present");
-  } else if (!device.is_cpu()) {
-    fail("--device", "'" + name + "' is not supported (use cpu or cuda)");
   }
   return device;
 }

@@ -7,7 +7,7 @@
 #include <map>
 
 #include "latentkit/error.h"
-#include "latentkit/eval/pca.h"
+#include "latentkit/stats/pca.h"
 #include "latentkit/viz/chart.h"
 
 namespace latentkit {

@@ -7,9 +7,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "latentkit/models/network.h"
 #include "latentkit/error.h"
 #include "latentkit/eval/feature_classifier.h"
-#include "latentkit/eval/frechet.h"
+#include "latentkit/stats/frechet.h"
 
 namespace feature_classifier_test {
 

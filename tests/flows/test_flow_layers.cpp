@@ -6,11 +6,12 @@
 #include <functional>
 
 #include "jacobian.h"
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/flows/actnorm.h"
 #include "latentkit/flows/coupling.h"
-#include "latentkit/flows/dequantize.h"
 #include "latentkit/flows/flow_architectures.h"
 #include "latentkit/flows/invertible_conv.h"
+#include "latentkit/flows/logit.h"
 #include "latentkit/flows/reshuffle.h"
 
 using namespace latentkit;
@@ -27,14 +28,12 @@ struct Case {
 };
 
 ModelConfig tiny_image_config(const std::string& kind) {
-  ModelConfig c;
-  c.kind = kind;
-  c.likelihood = "exact";
+  ModelConfig c = default_config(kind);
   c.input_dim = 16;
   c.image_shape = {1, 4, 4};
-  c.flow_steps = 1;
-  c.flow_scales = 2;
-  c.flow_hidden = 4;
+  c.get<FlowOptions>().flow_steps = 1;
+  c.get<MultiScaleOptions>().flow_scales = 2;
+  c.get<FlowOptions>().flow_hidden = 4;
   return c;
 }
 
@@ -55,8 +54,8 @@ std::vector<Case> cases() {
       {"permutation, random", [] { return std::make_shared<Permutation>(6, true); }, {6}},
       {"squeeze", [] { return std::make_shared<Squeeze>(); }, {2, 4, 2}},
       {"logit", [] { return std::make_shared<Logit>(0.05); }, {6}, true},
-      {"realnvp body (multi-scale)", [] { return build_flow_body(tiny_image_config("realnvp")).layers; }, {1, 4, 4}},
-      {"glow body (multi-scale)", [] { return build_flow_body(tiny_image_config("glow")).layers; }, {1, 4, 4}},
+      {"realnvp body (multi-scale)", [] { return build_flow_body(FlowArchitecture::RealNVP, tiny_image_config("realnvp")).layers; }, {1, 4, 4}},
+      {"glow body (multi-scale)", [] { return build_flow_body(FlowArchitecture::Glow, tiny_image_config("glow")).layers; }, {1, 4, 4}},
   };
 }
 

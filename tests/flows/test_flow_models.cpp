@@ -7,11 +7,13 @@
 #include <cmath>
 
 #include "jacobian.h"
+#include "latentkit/flows/flow_architectures.h"
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/data/synthetic.h"
 #include "latentkit/error.h"
 #include "latentkit/eval/evaluate.h"
 #include "latentkit/flows/actnorm.h"
-#include "latentkit/flows/density_grid.h"
+#include "latentkit/viz/density_grid.h"
 #include "latentkit/flows/flow_model.h"
 #include "latentkit/flows/invertible_conv.h"
 #include "latentkit/train/checkpoint.h"
@@ -23,12 +25,12 @@ using latentkit::testing::randomize;
 namespace flow_models_test {
 
 ModelConfig tiny(const std::string& kind) {
-  ModelConfig c;
-  c.kind = kind;
-  c.likelihood = "exact";
-  c.flow_steps = 2;
-  c.flow_scales = 2;
-  c.flow_hidden = 6;
+  ModelConfig c = default_config(kind);
+  if (auto* flow = c.options.find<FlowOptions>()) {  // the per-pixel Gaussian has no couplings
+    flow->flow_steps = 2;
+    flow->flow_hidden = 6;
+  }
+  if (auto* scales = c.options.find<MultiScaleOptions>()) scales->flow_scales = 2;
   if (kind == "flow2d") {
     c.input_dim = 2;
   } else if (kind == "flow") {
@@ -171,8 +173,8 @@ TEST(FlowModels, BitsPerDimMatchesHandComputation) {
 TEST(FlowModels, TrainedFlow2dDensityIntegratesToOne) {
   torch::manual_seed(4);
   ModelConfig c = tiny("flow2d");
-  c.flow_steps = 4;
-  c.flow_hidden = 32;
+  c.get<FlowOptions>().flow_steps = 4;
+  c.get<FlowOptions>().flow_hidden = 32;
   auto m = make_model(c);
   auto data = make_synthetic("moons", 2048, 9);
   torch::optim::Adam opt(m->parameters(), torch::optim::AdamOptions(5e-3));
@@ -206,7 +208,7 @@ TEST(FlowModels, DataThatDoesNotSuitTheKindIsAnInputErrorNamingTheFlag) {
   c.image_shape.clear();
   expect_rejected(c, "--data");
   c = tiny("glow");
-  c.flow_scales = 3;  // 4x4 images cannot be squeezed three times
+  c.get<MultiScaleOptions>().flow_scales = 3;  // 4x4 images cannot be squeezed three times
   expect_rejected(c, "--flow-scales");
   c = tiny("flow2d");
   c.input_dim = 3;

@@ -11,8 +11,11 @@
 #include <memory>
 #include <vector>
 
+#include "latentkit/models/autoencoder.h"
+#include "latentkit/models/network.h"
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/error.h"
-#include "latentkit/eval/mmd.h"
+#include "latentkit/stats/mmd.h"
 #include "latentkit/models/aae.h"
 #include "latentkit/models/latent_prior.h"
 #include "latentkit/models/model.h"
@@ -100,15 +103,14 @@ TEST(LatentPrior, UniformAndGaussianDrawsHaveTheirMoments) {
 }
 
 ModelConfig small_aae(const std::string& prior, int64_t latent) {
-  ModelConfig c;
-  c.kind = "aae";
-  c.likelihood = "bce";
+  ModelConfig c = default_config("aae");
+  c.get<ReconstructionOptions>().loss = "bce";
   c.input_dim = 16;
-  c.hidden = {32};
-  c.latent_dim = latent;
-  c.prior = prior;
-  c.prior_components = 4;
-  c.disc_hidden = {32};
+  c.get<NetworkOptions>().hidden = {32};
+  c.get<NetworkOptions>().latent_dim = latent;
+  c.get<AdversarialOptions>().prior = prior;
+  c.get<AdversarialOptions>().prior_components = 4;
+  c.get<AdversarialOptions>().disc_hidden = {32};
   return c;
 }
 

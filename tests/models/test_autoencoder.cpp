@@ -5,6 +5,8 @@
 #include <cmath>
 
 #include "hand_mlp.h"
+#include "latentkit/models/network.h"
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/error.h"
 #include "latentkit/models/autoencoder.h"
 #include "latentkit/models/model.h"
@@ -18,13 +20,12 @@ using testing::linear_layers;
 using testing::to_matrix;
 
 ModelConfig small_ae(const std::string& likelihood) {
-  ModelConfig c;
-  c.kind = "ae";
-  c.likelihood = likelihood;
+  ModelConfig c = default_config("ae");
+  c.get<ReconstructionOptions>().loss = likelihood;
   c.input_dim = 5;
-  c.hidden = {4};
-  c.latent_dim = 2;
-  c.activation = "tanh";
+  c.get<NetworkOptions>().hidden = {4};
+  c.get<NetworkOptions>().latent_dim = 2;
+  c.get<NetworkOptions>().activation = "tanh";
   return c;
 }
 
@@ -130,9 +131,9 @@ TEST(MakeModel, ValidatesAndDispatchesOnKind) {
   ModelConfig c = small_ae("bce");
   EXPECT_NE(dynamic_cast<Autoencoder*>(make_model(c).get()), nullptr);
   c.kind = "nope";
-  EXPECT_THROW(make_model(c), InputError);
+  EXPECT_THROW(make_model(c), InputError);  // unknown kind
   c = small_ae("bce");
-  c.latent_dim = 0;
+  c.get<NetworkOptions>().latent_dim = 0;
   EXPECT_THROW(make_model(c), InputError);
 }
 

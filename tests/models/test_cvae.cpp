@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "latentkit/models/network.h"
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/error.h"
 #include "latentkit/models/cvae.h"
 
@@ -11,13 +13,12 @@ namespace latentkit {
 namespace cvae_test {
 
 ModelConfig cvae_config(int64_t classes, int64_t dim = 5) {
-  ModelConfig c;
-  c.kind = "cvae";
+  ModelConfig c = default_config("cvae");
   c.input_dim = dim;
-  c.hidden = {6};
-  c.latent_dim = 2;
-  c.activation = "tanh";
-  c.num_classes = classes;
+  c.get<NetworkOptions>().hidden = {6};
+  c.get<NetworkOptions>().latent_dim = 2;
+  c.get<NetworkOptions>().activation = "tanh";
+  c.get<LabelOptions>().num_classes = classes;
   return c;
 }
 
@@ -58,9 +59,9 @@ TEST(Cvae, RejectsMissingOrBadLabels) {
 TEST(Cvae, ConfigNeedsClassesAndMlp) {
   EXPECT_THROW(make_model(cvae_config(0)), InputError);
   ModelConfig c = cvae_config(3, 16);
-  c.architecture = "conv";
+  c.get<NetworkOptions>().architecture = "conv";
   c.image_shape = {1, 4, 4};
-  c.conv_channels = {2};
+  c.get<NetworkOptions>().conv_channels = {2};
   EXPECT_THROW(make_model(c), InputError);
 }
 
@@ -98,9 +99,9 @@ TEST(Cvae, SamplesForALabelAreClassifiedAsThatLabel) {
   patterns(1024, x, y);
 
   ModelConfig c = cvae_config(4, 64);
-  c.hidden = {64};
-  c.latent_dim = 4;
-  c.activation = "relu";
+  c.get<NetworkOptions>().hidden = {64};
+  c.get<NetworkOptions>().latent_dim = 4;
+  c.get<NetworkOptions>().activation = "relu";
   auto m = build(c, 8);
   torch::optim::Adam opt(m->parameters(), torch::optim::AdamOptions(3e-3));
   for (int64_t step = 0; step < 400; ++step) {

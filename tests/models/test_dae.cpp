@@ -8,10 +8,13 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/error.h"
 #include "latentkit/models/autoencoder.h"
 #include "latentkit/models/corruption.h"
 #include "latentkit/models/dae.h"
+#include "latentkit/models/network.h"
+#include "latentkit/nn/fused_mlp.h"
 #include "latentkit/models/dropout_ae.h"
 #include "latentkit/models/model.h"
 #include "latentkit/nn/blocks.h"
@@ -20,13 +23,12 @@ namespace latentkit {
 namespace dae_test {
 
 ModelConfig small(const std::string& kind, const std::string& likelihood = "bce") {
-  ModelConfig c;
-  c.kind = kind;
-  c.likelihood = likelihood;
+  ModelConfig c = default_config(kind);
+  c.get<ReconstructionOptions>().loss = likelihood;
   c.input_dim = 64;
-  c.hidden = {32};
-  c.latent_dim = 8;
-  c.activation = "relu";
+  c.get<NetworkOptions>().hidden = {32};
+  c.get<NetworkOptions>().latent_dim = 8;
+  c.get<NetworkOptions>().activation = "relu";
   return c;
 }
 
@@ -118,36 +120,38 @@ TEST(Corruption, ParsesKindColonLevelAndRejectsBadText) {
 TEST(Corruption, ConfigFieldsAreValidatedByName) {
   auto expect_rejected = [](ModelConfig c, const std::string& field) {
     try {
-      c.validate();
+      validate(c);
       ADD_FAILURE() << "accepted bad " << field;
     } catch (const InputError& e) {
       EXPECT_EQ(std::string(e.what()).rfind(field + ":", 0), 0u) << e.what();
     }
   };
   ModelConfig c = small("dae");
-  EXPECT_NO_THROW(c.validate());
-  c.noise = "speckle";
+  EXPECT_NO_THROW(validate(c));
+  c.get<CorruptionOptions>().noise = "speckle";
   expect_rejected(c, "noise");
   c = small("dae");
-  c.noise = "mask";
-  c.noise_level = 1.2;
+  c.get<CorruptionOptions>().noise = "mask";
+  c.get<CorruptionOptions>().noise_level = 1.2;
   expect_rejected(c, "noise_level");
   c = small("dropout-ae");
-  c.dropout = 1.0;
+  c.get<DropoutOptions>().dropout = 1.0;
   expect_rejected(c, "dropout");
-  c.dropout = -0.1;
+  c.get<DropoutOptions>().dropout = -0.1;
   expect_rejected(c, "dropout");
-  c.dropout = 0.0;
-  EXPECT_NO_THROW(c.validate());
+  c.get<DropoutOptions>().dropout = 0.0;
+  EXPECT_NO_THROW(validate(c));
   // The new fields round-trip through JSON.
   c = small("dae");
-  c.noise = "salt-pepper";
-  c.noise_level = 0.15;
-  c.dropout = 0.4;
-  const auto back = ModelConfig::from_json(c.to_json());
-  EXPECT_EQ(back.noise, "salt-pepper");
-  EXPECT_EQ(back.noise_level, 0.15);
-  EXPECT_EQ(back.dropout, 0.4);
+  c.get<CorruptionOptions>().noise = "salt-pepper";
+  c.get<CorruptionOptions>().noise_level = 0.15;
+  auto back = read_model_config(c.to_json());
+  EXPECT_EQ(back.get<CorruptionOptions>().noise, "salt-pepper");
+  EXPECT_EQ(back.get<CorruptionOptions>().noise_level, 0.15);
+  c = small("dropout-ae");
+  c.get<DropoutOptions>().dropout = 0.4;
+  back = read_model_config(c.to_json());
+  EXPECT_EQ(back.get<DropoutOptions>().dropout, 0.4);
 }
 
 // ---- dropout ------------------------------------------------------------------------------
@@ -155,7 +159,7 @@ TEST(Corruption, ConfigFieldsAreValidatedByName) {
 TEST(DropoutAutoencoder, DropoutActsInTrainingOnly) {
   torch::manual_seed(4);
   auto c = small("dropout-ae");
-  c.dropout = 0.5;
+  c.get<DropoutOptions>().dropout = 0.5;
   auto model = make_model(c);
   ASSERT_NE(std::dynamic_pointer_cast<DropoutAutoencoder>(model), nullptr);
   auto x = torch::rand({16, 64});
@@ -169,20 +173,24 @@ TEST(DropoutAutoencoder, DropoutActsInTrainingOnly) {
 TEST(DropoutAutoencoder, EvalOutputEqualsThePlainAutoencoderWithTheSameWeights) {
   torch::manual_seed(5);
   auto c = small("dropout-ae");
-  c.hidden = {32, 16};
+  c.get<NetworkOptions>().hidden = {32, 16};
   auto drop = make_model(c);
-  c.kind = "ae";
-  auto plain = make_model(c);
+  ModelConfig ae = default_config("ae");
+  ae.input_dim = c.input_dim;
+  ae.get<NetworkOptions>() = c.get<NetworkOptions>();
+  ae.get<ReconstructionOptions>() = c.get<ReconstructionOptions>();
+  auto plain = make_model(ae);
   copy_parameters(*plain, *drop);
   // Both through LibTorch's modules (not the plain one's fused forward), so the outputs can be
   // compared bit for bit.
-  plain->set_fused_step(false);
+  set_fused_inference(false);
   drop->eval();
   plain->eval();
   auto x = torch::rand({16, 64});
   torch::NoGradGuard no_grad;
   EXPECT_TRUE(torch::allclose(drop->reconstruct(x), plain->reconstruct(x), 0, 0));
   EXPECT_TRUE(torch::allclose(drop->losses(x).at("loss"), plain->losses(x).at("loss")));
+  set_fused_inference(true);
   // The architectures differ only by the Dropout modules: one per hidden activation.
   auto count = [](Model& m) {
     int n = 0;
@@ -206,8 +214,8 @@ TEST(DropoutAutoencoder, ZeroDropoutBuildsTheUnchangedBlocks) {
 TEST(DenoisingAutoencoder, LossIsReconstructingCleanFromCorruptedInBothModes) {
   torch::manual_seed(6);
   auto c = small("dae");
-  c.noise = "gaussian";
-  c.noise_level = 0.4;
+  c.get<CorruptionOptions>().noise = "gaussian";
+  c.get<CorruptionOptions>().noise_level = 0.4;
   auto model = make_model(c);
   auto dae = std::dynamic_pointer_cast<DenoisingAutoencoder>(model);
   ASSERT_NE(dae, nullptr);
@@ -262,10 +270,10 @@ TEST(DenoisingAutoencoder, RestoresAHeldOutCorruptedBatch) {
   torch::manual_seed(8);
   for (const std::string noise : {"gaussian", "salt-pepper"}) {
     auto c = small("dae");
-    c.hidden = {64};
-    c.latent_dim = 16;
-    c.noise = noise;
-    c.noise_level = noise == "gaussian" ? 0.4 : 0.2;
+    c.get<NetworkOptions>().hidden = {64};
+    c.get<NetworkOptions>().latent_dim = 16;
+    c.get<CorruptionOptions>().noise = noise;
+    c.get<CorruptionOptions>().noise_level = noise == "gaussian" ? 0.4 : 0.2;
     auto dae = make_model(c);
     torch::optim::Adam opt(dae->parameters(), torch::optim::AdamOptions(3e-3));
     dae->train();
@@ -278,7 +286,7 @@ TEST(DenoisingAutoencoder, RestoresAHeldOutCorruptedBatch) {
     dae->eval();
     torch::NoGradGuard no_grad;
     auto clean = bars(256);
-    auto noisy = corrupt(clean, c.noise, c.noise_level);
+    auto noisy = corrupt(clean, c.get<CorruptionOptions>().noise, c.get<CorruptionOptions>().noise_level);
     auto restored = dae->reconstruct(noisy);
     const double before = mean_psnr(noisy, clean), after = mean_psnr(restored, clean);
     EXPECT_GT(after, before + 3.0) << noise << ": noisy " << before << " dB, restored " << after << " dB";

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <memory>
 
+#include "latentkit/models/autoencoder.h"
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/models/deep_autoencoder.h"
 #include "latentkit/models/model.h"
 
@@ -14,14 +16,13 @@ namespace latentkit {
 namespace deep_autoencoder_test {
 
 ModelConfig small_deep(int64_t pretrain_epochs, const std::string& finetune = "adam") {
-  ModelConfig c;
-  c.kind = "deep-ae";
-  c.likelihood = "bce";
+  ModelConfig c = default_config("deep-ae");
+  c.get<ReconstructionOptions>().loss = "bce";
   c.input_dim = 16;
-  c.hidden = {12, 8};
-  c.latent_dim = 3;
-  c.pretrain_epochs = pretrain_epochs;
-  c.finetune = finetune;
+  c.get<DeepAutoencoderOptions>().hidden = {12, 8};
+  c.get<DeepAutoencoderOptions>().latent_dim = 3;
+  c.get<DeepAutoencoderOptions>().pretrain_epochs = pretrain_epochs;
+  c.get<DeepAutoencoderOptions>().finetune = finetune;
   return c;
 }
 

@@ -9,7 +9,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "latentkit/flows/dequantize.h"
+#include "latentkit/catalog/catalog.h"
+#include "latentkit/stats/dequantize.h"
 #include "latentkit/models/gmm.h"
 #include "latentkit/train/checkpoint.h"
 #include "latentkit/train/trainer.h"
@@ -42,12 +43,11 @@ RunConfig gmm_config(const std::string& covariance, int64_t epochs) {
   RunConfig c;
   c.data.source = "moons";  // recorded only: the test hands the Trainer its data
   c.data.scaling = "none";
-  c.model.kind = "gmm";
-  c.model.likelihood = "exact";
+  c.model = default_config("gmm");
   c.model.input_dim = 2;
-  c.model.gmm_components = 2;
-  c.model.gmm_covariance = covariance;
-  c.model.variance_floor = 1e-6;
+  c.model.get<MixtureOptions>().gmm_components = 2;
+  c.model.get<MixtureOptions>().gmm_covariance = covariance;
+  c.model.get<MixtureOptions>().variance_floor = 1e-6;
   c.train.epochs = epochs;
   c.train.batch_size = 16;  // 90 rows: the last batch is short
   c.train.seed = 3;
@@ -200,13 +200,11 @@ TEST(GmmModel, CheckpointRoundTripKeepsLogProb) {
 }
 
 TEST(GmmModel, ImageLikelihoodIsTheDequantisationBound) {
-  ModelConfig mc;
-  mc.kind = "gmm";
-  mc.likelihood = "exact";
+  ModelConfig mc = default_config("gmm");
   mc.input_dim = 4;
   mc.image_shape = {1, 2, 2};
-  mc.gmm_components = 2;
-  mc.gmm_covariance = "diag";
+  mc.get<MixtureOptions>().gmm_components = 2;
+  mc.get<MixtureOptions>().gmm_covariance = "diag";
   GaussianMixtureModel model(mc);
   GaussianMixture m;
   m.covariance = CovarianceType::Diagonal;

@@ -1,219 +1,204 @@
-// ModelConfig: JSON round trip, defaults for missing fields, and one rejection per bad field.
+// Model configs: each kind's default config validates, round-trips through JSON and writes only
+// its families' keys; missing keys take defaults; each bad value, unknown key or key of another
+// kind is rejected naming the key; checks run only for the families a kind reads.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include <functional>
+#include <set>
 
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/error.h"
-#include "latentkit/models/model.h"
+#include "latentkit/flows/flow_architectures.h"
+#include "latentkit/models/aae.h"
+#include "latentkit/models/autoencoder.h"
+#include "latentkit/models/cvae.h"
+#include "latentkit/models/vae.h"
 #include "latentkit/models/model_config.h"
+#include "latentkit/models/network.h"
 
 namespace latentkit {
 namespace model_config_test {
 
-// Expects validate() to throw an InputError whose message names `field`.
-void expect_rejected(const ModelConfig& c, const std::string& field) {
-  try {
-    c.validate();
-    ADD_FAILURE() << "expected " << field << " to be rejected";
-  } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()).rfind(field + ":", 0), 0u)
-        << "message does not start with '" << field << ":': " << e.what();
-  }
-}
-
-ModelConfig conv_config() {
-  ModelConfig c;
-  c.architecture = "conv";
-  c.image_shape = {1, 28, 28};
-  c.input_dim = 784;
-  c.conv_channels = {32, 64};
+// The kind's default config, ready to validate (conditional kinds get their classes from data;
+// image-only kinds need an image shape).
+ModelConfig valid_default(const std::string& kind) {
+  ModelConfig c = default_config(kind);
+  if (auto* labels = c.options.find<LabelOptions>()) labels->num_classes = 3;
+  if (kind_info(kind).images_only) c.image_shape = {1, 28, 28};
   return c;
 }
 
-TEST(ModelConfig, DefaultsAndConvAreValid) {
-  EXPECT_NO_THROW(ModelConfig{}.validate());
-  EXPECT_NO_THROW(conv_config().validate());
-  ModelConfig ae;
-  ae.kind = "ae";
-  for (const char* lik : {"bce", "mse"}) {
-    ae.likelihood = lik;
-    EXPECT_NO_THROW(ae.validate()) << lik;
-  }
-  ModelConfig vae;
-  vae.likelihood = "gaussian";
-  vae.learn_sigma = true;
-  EXPECT_NO_THROW(vae.validate());
+// The keys a config of `kind` writes besides the core: every key of its families' tables.
+std::set<std::string> family_keys(const std::string& kind) {
+  std::set<std::string> keys;
+  for (const OptionTable* f : kind_info(kind).families)
+    for (const auto& spec : f->specs()) keys.insert(spec.key);
+  return keys;
 }
 
-TEST(ModelConfig, RejectsEachInvalidFieldByName) {
-  const std::vector<std::pair<std::string, std::function<void(ModelConfig&)>>> cases = {
-      {"kind", [](ModelConfig& c) { c.kind = "gan9000"; }},
-      {"activation", [](ModelConfig& c) { c.activation = "swish"; }},
-      {"architecture", [](ModelConfig& c) { c.architecture = "transformer"; }},
-      {"likelihood", [](ModelConfig& c) { c.likelihood = "poisson"; }},
-      {"likelihood", [](ModelConfig& c) { c.likelihood = "bce"; }},  // an ae likelihood on a vae
-      {"likelihood", [](ModelConfig& c) { c.kind = "ae"; }},         // bernoulli on an ae
-      {"latent_dim", [](ModelConfig& c) { c.latent_dim = 0; }},
-      {"input_dim", [](ModelConfig& c) { c.input_dim = 0; }},
-      {"hidden", [](ModelConfig& c) { c.hidden = {400, 0}; }},
-      {"beta", [](ModelConfig& c) { c.beta = -1; }},
-      {"sigma", [](ModelConfig& c) { c.sigma = 0; }},
-      {"noise", [](ModelConfig& c) { c.noise = "speckle"; }},
-      {"noise_level", [](ModelConfig& c) { c.noise_level = -0.1; }},
-      {"dropout", [](ModelConfig& c) { c.dropout = 1.0; }},
-      {"image_shape", [](ModelConfig& c) { c.architecture = "conv"; c.image_shape = {}; }},
-      {"image_shape", [](ModelConfig& c) { c.image_shape = {28, 28}; }},
-      {"flow_steps", [](ModelConfig& c) { c.flow_steps = -1; }},
-      {"flow_scales", [](ModelConfig& c) { c.flow_scales = -1; }},
-      {"flow_hidden", [](ModelConfig& c) { c.flow_hidden = -1; }},
-      {"flow_coupling", [](ModelConfig& c) { c.flow_coupling = "multiplicative"; }},
-      {"flow_permutation", [](ModelConfig& c) { c.flow_permutation = "shuffle"; }},
-      {"logit_alpha", [](ModelConfig& c) { c.logit_alpha = 0.5; }},
-      {"prior", [](ModelConfig& c) { c.prior = "laplace"; }},
-      {"prior_components", [](ModelConfig& c) { c.prior_components = 0; }},
-      {"latent_dim", [](ModelConfig& c) { c.kind = "aae"; c.likelihood = "bce"; c.prior = "mixture"; }},
-      {"disc_hidden", [](ModelConfig& c) { c.disc_hidden = {0}; }},
-      {"disc_lr_scale", [](ModelConfig& c) { c.disc_lr_scale = 0; }},
-      {"gen_lr_scale", [](ModelConfig& c) { c.gen_lr_scale = -1; }},
-      {"rbm_hidden", [](ModelConfig& c) { c.rbm_hidden = "softmax"; }},
-      {"cd_k", [](ModelConfig& c) { c.cd_k = 0; }},
-      {"rbm_lr", [](ModelConfig& c) { c.rbm_lr = 0; }},
-      {"rbm_code_lr", [](ModelConfig& c) { c.rbm_code_lr = -1; }},
-      {"rbm_momentum", [](ModelConfig& c) { c.rbm_momentum = 1.0; }},
-      {"rbm_weight_decay", [](ModelConfig& c) { c.rbm_weight_decay = -1; }},
-      {"gibbs_steps", [](ModelConfig& c) { c.gibbs_steps = 0; }},
-      {"pretrain_epochs", [](ModelConfig& c) { c.pretrain_epochs = -1; }},
-      {"finetune", [](ModelConfig& c) { c.finetune = "sgd"; }},
-      {"gmm_components", [](ModelConfig& c) { c.gmm_components = 0; }},
-      {"gmm_covariance", [](ModelConfig& c) { c.gmm_covariance = "spherical"; }},
-      {"variance_floor", [](ModelConfig& c) { c.variance_floor = 0; }},
-      {"hidden", [](ModelConfig& c) { c.kind = "deep-ae"; c.likelihood = "bce"; c.hidden = {}; }},
-  };
-  for (const auto& [field, mutate] : cases) {
-    ModelConfig c;
-    mutate(c);
-    expect_rejected(c, field);
+// Expects f() to throw an InputError whose message starts with "<key>:".
+template <typename F>
+void expect_rejected(F f, const std::string& key, const std::string& what) {
+  try {
+    f();
+    ADD_FAILURE() << what << ": expected " << key << " to be rejected";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(key + ":", 0), 0u)
+        << what << ": message does not start with '" << key << ":': " << e.what();
   }
-  const std::vector<std::pair<std::string, std::function<void(ModelConfig&)>>> conv_cases = {
-      {"image_shape", [](ModelConfig& c) { c.conv_channels = {8, 8, 8}; }},  // 28 % 8 != 0
+}
+
+// config of `kind` with json[key] = value, read back and validated.
+void read_and_validate(const std::string& kind, const std::string& key, const nlohmann::json& value) {
+  nlohmann::json j = valid_default(kind).to_json();
+  j[key] = value;
+  validate(read_model_config(j));
+}
+
+TEST(ModelConfig, EveryKindsDefaultsValidateAndRoundTrip) {
+  for (const auto& info : model_catalog()) {
+    SCOPED_TRACE(info.name);
+    const ModelConfig c = valid_default(info.name);
+    EXPECT_NO_THROW(validate(c));
+    const nlohmann::json j = c.to_json();
+    const ModelConfig back = read_model_config(nlohmann::json::parse(j.dump()));
+    EXPECT_EQ(back.to_json(), j);
+    EXPECT_EQ(back.kind, info.name);
+    // Exactly the core and the kind's families' keys.
+    std::set<std::string> written;
+    for (auto it = j.begin(); it != j.end(); ++it) written.insert(it.key());
+    std::set<std::string> expected = family_keys(info.name);
+    expected.insert({"format", "kind", "input_dim", "image_shape"});
+    EXPECT_EQ(written, expected);
+  }
+}
+
+TEST(ModelConfig, ChangedValuesRoundTrip) {
+  ModelConfig c = valid_default("aae");
+  c.get<NetworkOptions>().hidden = {300, 100};
+  c.get<NetworkOptions>().latent_dim = 2;
+  c.get<NetworkOptions>().activation = "gelu";
+  c.get<AdversarialOptions>().prior = "mixture";
+  c.get<AdversarialOptions>().prior_components = 7;
+  c.get<AdversarialOptions>().disc_hidden = {64};
+  c.get<AdversarialOptions>().gen_lr_scale = 2.0;
+  const ModelConfig back = read_model_config(nlohmann::json::parse(c.to_json().dump()));
+  EXPECT_EQ(back.get<NetworkOptions>().hidden, (Widths{300, 100}));
+  EXPECT_EQ(back.get<NetworkOptions>().activation, "gelu");
+  EXPECT_EQ(back.get<AdversarialOptions>().prior_components, 7);
+  EXPECT_EQ(back.get<AdversarialOptions>().disc_hidden, (Widths{64}));
+  EXPECT_EQ(back.get<AdversarialOptions>().gen_lr_scale, 2.0);
+  EXPECT_NO_THROW(validate(back));
+}
+
+TEST(ModelConfig, MissingKeysTakeTheKindsDefaults) {
+  const ModelConfig c = read_model_config(nlohmann::json{{"format", kModelConfigFormat}, {"kind", "deep-ae"}});
+  EXPECT_EQ(c.to_json(), default_config("deep-ae").to_json());
+  const ModelConfig v = read_model_config(
+      nlohmann::json{{"format", kModelConfigFormat}, {"kind", "vae"}, {"latent_dim", 3}});
+  nlohmann::json expected = default_config("vae").to_json();
+  expected["latent_dim"] = 3;
+  EXPECT_EQ(v.to_json(), expected);
+}
+
+TEST(ModelConfig, RejectsEachInvalidValueByKey) {
+  struct Case {
+    std::string kind, key;
+    nlohmann::json value;
+  };
+  const std::vector<Case> cases = {
+      {"vae", "activation", "swish"},        {"vae", "architecture", "transformer"},
+      {"vae", "likelihood", "poisson"},      {"vae", "likelihood", "bce"},  // an ae loss on a vae
+      {"ae", "loss", "bernoulli"},           {"vae", "latent_dim", 0},
+      {"vae", "input_dim", 0},               {"vae", "hidden", {400, 0}},
+      {"vae", "beta", -1},                   {"vae", "sigma", 0},
+      {"dae", "noise", "speckle"},           {"dae", "noise_level", -0.1},
+      {"dropout-ae", "dropout", 1.0},        {"vae", "image_shape", {28, 28}},
+      {"flow", "flow_steps", -1},            {"glow", "flow_scales", -1},
+      {"flow", "flow_hidden", -1},           {"flow", "flow_coupling", "multiplicative"},
+      {"flow", "flow_permutation", "shuffle"}, {"nice", "logit_alpha", 0.5},
+      {"aae", "prior", "laplace"},           {"aae", "prior_components", 0},
+      {"aae", "disc_hidden", {0}},           {"aae", "disc_lr_scale", 0},
+      {"aae", "gen_lr_scale", -1},           {"rbm", "rbm_hidden", "softmax"},
+      {"rbm", "cd_k", 0},                    {"rbm", "rbm_lr", 0},
+      {"deep-ae", "rbm_code_lr", -1},        {"rbm", "rbm_momentum", 1.0},
+      {"rbm", "rbm_weight_decay", -1},       {"rbm", "gibbs_steps", 0},
+      {"deep-ae", "pretrain_epochs", -1},    {"deep-ae", "finetune", "sgd"},
+      {"deep-ae", "hidden", nlohmann::json::array()},
+      {"gmm", "gmm_components", 0},          {"gmm", "gmm_covariance", "spherical"},
+      {"gmm", "variance_floor", 0},          {"vqvae", "codebook_size", 0},
+      {"vqvae", "commitment", -1},           {"vqvae", "ema_decay", 1.0},
+      {"vqvae", "latent_dim", 6},            // not a multiple of code_dim 4
+      {"vamp", "pseudo_inputs", 0},          {"iwae", "iwae_k", 0},
+      {"vae", "kl_warmup_epochs", -1},
+  };
+  for (const auto& c : cases)
+    expect_rejected([&] { read_and_validate(c.kind, c.key, c.value); }, c.key, c.kind + " " + c.key + "=" + c.value.dump());
+  // Checks across families: an adversarial mixture prior needs a 2-D latent.
+  expect_rejected([] {
+    ModelConfig c = valid_default("aae");
+    c.get<AdversarialOptions>().prior = "mixture";
+    validate(c);
+  }, "latent_dim", "aae mixture prior with latent 20");
+}
+
+TEST(ModelConfig, ConvShapesAreChecked) {
+  auto conv = [] {
+    ModelConfig c = valid_default("vae");
+    c.get<NetworkOptions>().architecture = "conv";
+    c.image_shape = {1, 28, 28};
+    return c;
+  };
+  EXPECT_NO_THROW(validate(conv()));
+  const std::vector<std::pair<std::string, std::function<void(ModelConfig&)>>> cases = {
+      {"image_shape", [](ModelConfig& c) { c.get<NetworkOptions>().conv_channels = {8, 8, 8}; }},  // 28 % 8 != 0
       {"image_shape", [](ModelConfig& c) { c.image_shape = {1, 30, 28}; c.input_dim = 840; }},
       {"input_dim", [](ModelConfig& c) { c.input_dim = 785; }},
       {"input_dim", [](ModelConfig& c) { c.image_shape = {3, 28, 28}; }},
-      {"conv_channels", [](ModelConfig& c) { c.conv_channels = {8, -1}; }},
+      {"conv_channels", [](ModelConfig& c) { c.get<NetworkOptions>().conv_channels = {8, -1}; }},
+      {"image_shape", [](ModelConfig& c) { c.image_shape = {}; }},
   };
-  for (const auto& [field, mutate] : conv_cases) {
-    ModelConfig c = conv_config();
+  for (const auto& [key, mutate] : cases) {
+    ModelConfig c = conv();
     mutate(c);
-    expect_rejected(c, field);
+    expect_rejected([&] { validate(c); }, key, key);
   }
 }
 
-TEST(ModelConfig, JsonRoundTripsEveryField) {
-  ModelConfig c = conv_config();
-  c.kind = "ae";
-  c.hidden = {300, 100};
-  c.latent_dim = 7;
-  c.activation = "gelu";
-  c.likelihood = "mse";
-  c.beta = 0.25;
-  c.sigma = 0.3;
-  c.learn_sigma = true;
-  c.noise = "mask";
-  c.noise_level = 0.45;
-  c.dropout = 0.1;
-  c.flow_steps = 5;
-  c.flow_scales = 3;
-  c.flow_hidden = 48;
-  c.flow_coupling = "additive";
-  c.flow_permutation = "random";
-  c.logit_alpha = 0.01;
-  c.prior = "uniform";
-  c.disc_hidden = {64};
-  c.gen_lr_scale = 2.0;
-  c.rbm_hidden = "gaussian";
-  c.cd_k = 3;
-  c.rbm_weight_decay = 0.0;
-  c.pretrain_epochs = 2;
-  c.finetune = "lbfgs";
-  c.gmm_components = 7;
-  c.gmm_covariance = "full";
-  c.variance_floor = 1e-4;
-  const ModelConfig back = ModelConfig::from_json(nlohmann::json::parse(c.to_json().dump()));
-  EXPECT_EQ(back.to_json(), c.to_json());
-  EXPECT_EQ(back.kind, "ae");
-  EXPECT_EQ(back.image_shape, (std::vector<int64_t>{1, 28, 28}));
-  EXPECT_EQ(back.hidden, (std::vector<int64_t>{300, 100}));
-  EXPECT_EQ(back.latent_dim, 7);
-  EXPECT_EQ(back.beta, 0.25);
-  EXPECT_EQ(back.sigma, 0.3);
-  EXPECT_TRUE(back.learn_sigma);
-  EXPECT_EQ(back.noise, "mask");
-  EXPECT_EQ(back.noise_level, 0.45);
-  EXPECT_EQ(back.dropout, 0.1);
-  EXPECT_EQ(back.flow_steps, 5);
-  EXPECT_EQ(back.flow_scales, 3);
-  EXPECT_EQ(back.flow_hidden, 48);
-  EXPECT_EQ(back.flow_coupling, "additive");
-  EXPECT_EQ(back.flow_permutation, "random");
-  EXPECT_EQ(back.logit_alpha, 0.01);
-  EXPECT_EQ(back.prior, "uniform");
-  EXPECT_EQ(back.disc_hidden, (std::vector<int64_t>{64}));
-  EXPECT_EQ(back.gen_lr_scale, 2.0);
-  EXPECT_EQ(back.rbm_hidden, "gaussian");
-  EXPECT_EQ(back.cd_k, 3);
-  EXPECT_EQ(back.rbm_weight_decay, 0.0);
-  EXPECT_EQ(back.pretrain_epochs, 2);
-  EXPECT_EQ(back.finetune, "lbfgs");
-  EXPECT_EQ(back.gmm_components, 7);
-  EXPECT_EQ(back.gmm_covariance, "full");
-  EXPECT_EQ(back.variance_floor, 1e-4);
-  EXPECT_EQ(c.to_json().size(), 41u);  // every field is written
-}
-
-TEST(ModelConfig, MissingFieldsTakeDefaults) {
-  const ModelConfig d;
-  const ModelConfig c = ModelConfig::from_json(nlohmann::json{{"latent_dim", 3}});
-  EXPECT_EQ(c.latent_dim, 3);
-  nlohmann::json expected = d.to_json();
-  expected["latent_dim"] = 3;
-  EXPECT_EQ(c.to_json(), expected);
-  EXPECT_EQ(ModelConfig::from_json(nlohmann::json::object()).to_json(), d.to_json());
-}
-
-TEST(ModelConfig, FromJsonRejectsWrongTypesAndUnknownFields) {
+TEST(ModelConfig, KindsCheckOnlyTheirOwnFamilies) {
+  // 0.1.0 checked every field for every kind: a bad adversarial prior made a vae fail. Now a vae
+  // has no prior key at all, and a key of another kind is named as such.
   try {
-    ModelConfig::from_json(nlohmann::json{{"latent_dim", "twenty"}});
-    ADD_FAILURE() << "expected InputError";
+    read_and_validate("vae", "prior", "laplace");
+    ADD_FAILURE() << "expected prior to be rejected on a vae";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("latent_dim"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("is not an option of model kind 'vae'"), std::string::npos) << e.what();
   }
-  try {
-    ModelConfig::from_json(nlohmann::json{{"latnet_dim", 3}});
-    ADD_FAILURE() << "expected InputError";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("latnet_dim"), std::string::npos) << e.what();
-  }
-  EXPECT_THROW(ModelConfig::from_json(nlohmann::json::array()), InputError);
+  expect_rejected([] { read_and_validate("vae", "latnet_dim", 3); }, "latnet_dim", "a typo");
+  expect_rejected([] { read_and_validate("vae", "latent_dim", "twenty"); }, "latent_dim", "wrong type");
+  expect_rejected([] { read_and_validate("vae", "format", 7); }, "format", "a newer format");
+  expect_rejected([] { read_and_validate("vae", "kind", "gan9000"); }, "kind", "unknown kind");
+  EXPECT_THROW(read_model_config(nlohmann::json::array()), InputError);
 }
 
-TEST(ModelCatalog, ListsKindsWithTheirLikelihoods) {
-  const auto& cat = model_catalog();
-  ASSERT_GE(cat.size(), 2u);
-  EXPECT_EQ(cat[0].name, "ae");
-  EXPECT_EQ(cat[1].name, "vae");
-  for (const auto& m : cat) {
-    EXPECT_FALSE(m.description.empty()) << m.name;
-    ASSERT_FALSE(m.likelihoods.empty()) << m.name;
-    // The first likelihood is a valid default for the kind.
-    ModelConfig c;
-    c.kind = m.name;
-    c.likelihood = m.likelihoods.front();
-    c.num_classes = 3;  // conditional kinds need labelled data; the others ignore it
-    EXPECT_NO_THROW(c.validate()) << m.name;
-  }
+TEST(ModelConfig, LegacyConfigsKeepTheKindsFields) {
+  // A 0.1.0 config: every kind's fields in one object, "likelihood" meaning an ae's loss.
+  nlohmann::json old = {{"kind", "ae"},       {"input_dim", 784},  {"image_shape", {1, 28, 28}},
+                        {"likelihood", "mse"}, {"latent_dim", 7},  {"beta", 1.0},
+                        {"prior", "gaussian"}, {"flow_steps", 0},  {"gmm_components", 10},
+                        {"num_classes", 0}};
+  const ModelConfig c = read_model_config(old);
+  EXPECT_EQ(c.kind, "ae");
+  EXPECT_EQ(c.get<ReconstructionOptions>().loss, "mse");
+  EXPECT_EQ(c.get<NetworkOptions>().latent_dim, 7);
+  EXPECT_FALSE(c.reads<KlOptions>());
+  EXPECT_NO_THROW(validate(c));
+  // A flow's "0: the kind's default" keeps the kind's own default.
+  const ModelConfig nice = read_model_config(nlohmann::json{{"kind", "nice"}, {"flow_steps", 0}, {"flow_coupling", "default"}});
+  EXPECT_EQ(nice.get<FlowOptions>().flow_steps, default_config("nice").get<FlowOptions>().flow_steps);
+  EXPECT_EQ(nice.get<FlowOptions>().flow_coupling, "additive");
 }
 
-}  // namespace
+}  // namespace model_config_test
 }  // namespace latentkit

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <vector>
 
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/models/model.h"
 #include "latentkit/models/rbm.h"
 #include "latentkit/models/rbm_layer.h"
@@ -202,12 +203,10 @@ torch::Tensor two_prototypes(int64_t n) {
 
 TEST(RBMModel, CdTrainingLowersReconstructionErrorAndFreeEnergyOfData) {
   torch::manual_seed(8);
-  ModelConfig c;
-  c.kind = "rbm";
-  c.likelihood = "bernoulli";
+  ModelConfig c = default_config("rbm");
   c.input_dim = 16;
-  c.latent_dim = 8;
-  c.gibbs_steps = 200;
+  c.get<RbmOptions>().latent_dim = 8;
+  c.get<RbmOptions>().gibbs_steps = 200;
   auto model = make_model(c);
   auto data = two_prototypes(512);
   auto noise = torch::bernoulli(torch::full({512, 16}, 0.5));  // patterns unlike the data

@@ -7,6 +7,8 @@
 
 #include "../nn/gradcheck.h"
 #include "hand_mlp.h"
+#include "latentkit/models/network.h"
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/models/vae.h"
 
 namespace latentkit {
@@ -20,13 +22,12 @@ using testing::to_matrix;
 const double kLog2Pi = std::log(2 * M_PI);
 
 ModelConfig small_vae(const std::string& likelihood = "bernoulli") {
-  ModelConfig c;
-  c.kind = "vae";
-  c.likelihood = likelihood;
+  ModelConfig c = default_config("vae");
+  c.get<VaeOptions>().likelihood = likelihood;
   c.input_dim = 4;
-  c.hidden = {3};
-  c.latent_dim = 2;
-  c.activation = "tanh";
+  c.get<NetworkOptions>().hidden = {3};
+  c.get<NetworkOptions>().latent_dim = 2;
+  c.get<NetworkOptions>().activation = "tanh";
   return c;
 }
 
@@ -82,11 +83,11 @@ void expect_terms(const LossTerms& terms, const HandVaeTerms& hand, double beta)
 
 TEST(Vae, BernoulliLossEqualsHandComputation) {
   ModelConfig c = small_vae();
-  c.beta = 0.5;
+  c.get<KlOptions>().beta = 0.5;
   auto vae = build(c, 21);
   auto x = torch::rand({3, 4}, torch::kFloat64);
   auto eps = torch::randn({3, 2}, torch::kFloat64);
-  expect_terms(vae->losses_with_noise(x, eps), hand_vae(*vae, x, eps), c.beta);
+  expect_terms(vae->losses_with_noise(x, eps), hand_vae(*vae, x, eps), c.get<KlOptions>().beta);
 }
 
 TEST(Vae, LossesDrawNoiseFromTheGlobalGenerator) {
@@ -101,19 +102,19 @@ TEST(Vae, LossesDrawNoiseFromTheGlobalGenerator) {
 
 TEST(Vae, GaussianFixedSigmaReconIsTheGaussianLogDensity) {
   ModelConfig c = small_vae("gaussian");
-  c.sigma = 0.7;
+  c.get<VaeOptions>().sigma = 0.7;
   auto vae = build(c, 23);
   auto x = torch::randn({5, 4}, torch::kFloat64);
   auto eps = torch::randn({5, 2}, torch::kFloat64);
   expect_terms(vae->losses_with_noise(x, eps),
-               hand_vae(*vae, x, eps, std::vector<double>(4, std::log(0.7))), c.beta);
+               hand_vae(*vae, x, eps, std::vector<double>(4, std::log(0.7))), c.get<KlOptions>().beta);
   EXPECT_NEAR(vae->log_sigma().item<double>(), std::log(0.7), 1e-15);
 }
 
 TEST(Vae, GaussianLearnedSigmaReconIsTheGaussianLogDensity) {
   ModelConfig c = small_vae("gaussian");
-  c.learn_sigma = true;
-  c.sigma = 2.0;
+  c.get<VaeOptions>().learn_sigma = true;
+  c.get<VaeOptions>().sigma = 2.0;
   auto vae = build(c, 24);
   ASSERT_EQ(vae->log_sigma().sizes(), (std::vector<int64_t>{4}));
   EXPECT_NEAR(vae->log_sigma()[0].item<double>(), std::log(2.0), 1e-6);  // starts at sigma (float32 init)
@@ -124,7 +125,7 @@ TEST(Vae, GaussianLearnedSigmaReconIsTheGaussianLogDensity) {
   }
   auto x = torch::randn({5, 4}, torch::kFloat64);
   auto eps = torch::randn({5, 2}, torch::kFloat64);
-  expect_terms(vae->losses_with_noise(x, eps), hand_vae(*vae, x, eps, log_sigma), c.beta);
+  expect_terms(vae->losses_with_noise(x, eps), hand_vae(*vae, x, eps, log_sigma), c.get<KlOptions>().beta);
 
   // log_px_given_z on its own: out = x gives only the normalising constants.
   auto lp = vae->log_px_given_z(x, x);
@@ -137,8 +138,8 @@ TEST(Vae, LossGradientsMatchFiniteDifferences) {
   for (const std::string lik : {"bernoulli", "gaussian"}) {
     SCOPED_TRACE(lik);
     ModelConfig c = small_vae(lik);
-    c.beta = 0.7;
-    c.learn_sigma = lik == "gaussian";
+    c.get<KlOptions>().beta = 0.7;
+    c.get<VaeOptions>().learn_sigma = lik == "gaussian";
     auto vae = build(c, 25);
     auto x = lik == "bernoulli" ? torch::rand({3, 4}, torch::kFloat64)
                                 : torch::randn({3, 4}, torch::kFloat64);
@@ -150,10 +151,10 @@ TEST(Vae, LossGradientsMatchFiniteDifferences) {
 
 TEST(Vae, ConvLossGradientsMatchFiniteDifferences) {
   ModelConfig c = small_vae();
-  c.architecture = "conv";
+  c.get<NetworkOptions>().architecture = "conv";
   c.image_shape = {1, 4, 4};
   c.input_dim = 16;
-  c.conv_channels = {2};
+  c.get<NetworkOptions>().conv_channels = {2};
   auto vae = build(c, 26);
   auto x = torch::rand({2, 16}, torch::kFloat64);
   auto eps = torch::randn({2, 2}, torch::kFloat64);
@@ -185,11 +186,11 @@ TEST(Vae, RunsOnCuda) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   for (const std::string lik : {"bernoulli", "gaussian"}) {
     ModelConfig c = small_vae(lik);
-    c.learn_sigma = lik == "gaussian";
-    c.architecture = "conv";
+    c.get<VaeOptions>().learn_sigma = lik == "gaussian";
+    c.get<NetworkOptions>().architecture = "conv";
     c.image_shape = {1, 4, 4};
     c.input_dim = 16;
-    c.conv_channels = {2};
+    c.get<NetworkOptions>().conv_channels = {2};
     auto vae = std::dynamic_pointer_cast<VAE>(make_model(c));
     vae->to(torch::kCUDA);
     auto x = torch::rand({3, 16}, torch::device(torch::kCUDA));

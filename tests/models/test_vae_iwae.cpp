@@ -6,6 +6,8 @@
 #include <cmath>
 
 #include "hand_mlp.h"
+#include "latentkit/models/network.h"
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/error.h"
 #include "latentkit/models/vae.h"
 
@@ -20,11 +22,11 @@ std::shared_ptr<VAE> build(const ModelConfig& c, uint64_t seed) {
 }
 
 ModelConfig random_vae() {
-  ModelConfig c;
+  ModelConfig c = default_config("vae");
   c.input_dim = 6;
-  c.hidden = {5};
-  c.latent_dim = 2;
-  c.activation = "tanh";
+  c.get<NetworkOptions>().hidden = {5};
+  c.get<NetworkOptions>().latent_dim = 2;
+  c.get<NetworkOptions>().activation = "tanh";
   return c;
 }
 
@@ -110,14 +112,14 @@ TEST(VaeIwae, MeanDoesNotFallAsKGrows) {
 // the encoder set to the true posterior mean and marginal variances, IWAE with k = 1000
 // should be within a small bias of the exact value.
 TEST(VaeIwae, ConvergesToExactLinearGaussianLogLikelihood) {
-  ModelConfig c;
+  ModelConfig c = default_config("vae");
   c.input_dim = 3;
-  c.hidden = {};  // single Linear layers: a linear encoder and decoder
-  c.latent_dim = 2;
-  c.likelihood = "gaussian";
-  c.sigma = 0.5;
+  c.get<NetworkOptions>().hidden = {};  // single Linear layers: a linear encoder and decoder
+  c.get<NetworkOptions>().latent_dim = 2;
+  c.get<VaeOptions>().likelihood = "gaussian";
+  c.get<VaeOptions>().sigma = 0.5;
   auto vae = build(c, 34);
-  const double s2 = c.sigma * c.sigma;
+  const double s2 = c.get<VaeOptions>().sigma * c.get<VaeOptions>().sigma;
   auto W = torch::randn({3, 2}, torch::kFloat64);
   auto b = torch::randn({3}, torch::kFloat64);
   auto eye2 = torch::eye(2, torch::kFloat64);

@@ -8,6 +8,8 @@
 #include <cmath>
 
 #include "../nn/gradcheck.h"
+#include "latentkit/models/network.h"
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/error.h"
 #include "latentkit/models/iwae.h"
 #include "latentkit/models/vae.h"
@@ -18,12 +20,11 @@ namespace vae_objectives_test {
 const double kLog2Pi = std::log(2 * M_PI);
 
 ModelConfig tiny(const std::string& kind) {
-  ModelConfig c;
-  c.kind = kind;
+  ModelConfig c = default_config(kind);
   c.input_dim = 5;
-  c.hidden = {4};
-  c.latent_dim = 2;
-  c.activation = "tanh";
+  c.get<NetworkOptions>().hidden = {4};
+  c.get<NetworkOptions>().latent_dim = 2;
+  c.get<NetworkOptions>().activation = "tanh";
   return c;
 }
 
@@ -52,8 +53,8 @@ double scalar(const LossTerms& t, const std::string& name) { return t.at(name).i
 
 TEST(VaeKlWarmup, WeightFollowsTheLinearScheduleAndWeightsTheLoss) {
   ModelConfig c = tiny("vae");
-  c.beta = 2.5;
-  c.kl_warmup_epochs = 4;
+  c.get<KlOptions>().beta = 2.5;
+  c.get<KlOptions>().kl_warmup_epochs = 4;
   auto vae = build<VAE>(c, 11);
   auto x = torch::rand({3, 5}, torch::kFloat64);
   auto eps = torch::randn({3, 2}, torch::kFloat64);
@@ -80,7 +81,7 @@ TEST(VaeKlWarmup, WeightFollowsTheLinearScheduleAndWeightsTheLoss) {
 
 TEST(VaeKlWarmup, OffMeansBetaAndNoWeightTerm) {
   ModelConfig c = tiny("vae");
-  c.beta = 0.5;
+  c.get<KlOptions>().beta = 0.5;
   auto vae = build<VAE>(c, 12);
   vae->set_training_progress(0.0);
   auto x = torch::rand({3, 5}, torch::kFloat64);
@@ -93,7 +94,7 @@ TEST(VaeKlWarmup, OffMeansBetaAndNoWeightTerm) {
 // reconstruction term (same eps) with a Monte Carlo KL in place of the closed form.
 TEST(Iwae, SingleSampleIsTheVaeObjectiveWithTheSameNoise) {
   ModelConfig c = tiny("iwae");
-  c.iwae_k = 1;
+  c.get<ImportanceOptions>().iwae_k = 1;
   auto iwae = build<IWAE>(c, 21);
   auto vae = build<VAE>(tiny("vae"), 22);
   copy_parameters(*iwae, *vae);
@@ -122,7 +123,7 @@ TEST(Iwae, SingleSampleIsTheVaeObjectiveWithTheSameNoise) {
 // both 0, so the k = 1 IWAE loss equals the VAE's loss exactly, noise for noise.
 TEST(Iwae, SingleSampleEqualsVaeLossWhenPosteriorIsPrior) {
   ModelConfig c = tiny("iwae");
-  c.iwae_k = 1;
+  c.get<ImportanceOptions>().iwae_k = 1;
   auto iwae = build<IWAE>(c, 23);
   {
     torch::NoGradGuard no_grad;
@@ -143,7 +144,7 @@ TEST(Iwae, SingleSampleEqualsVaeLossWhenPosteriorIsPrior) {
 // hand-written Gaussian densities.
 TEST(Iwae, BoundMatchesPerSampleReference) {
   ModelConfig c = tiny("iwae");
-  c.iwae_k = 6;
+  c.get<ImportanceOptions>().iwae_k = 6;
   auto iwae = build<IWAE>(c, 25);
   auto vae = build<VAE>(tiny("vae"), 26);
   copy_parameters(*iwae, *vae);
@@ -179,9 +180,9 @@ TEST(Iwae, GradientsMatchFiniteDifferences) {
   for (const std::string lik : {"bernoulli", "gaussian"}) {
     SCOPED_TRACE(lik);
     ModelConfig c = tiny("iwae");
-    c.likelihood = lik;
-    c.learn_sigma = lik == "gaussian";
-    c.iwae_k = 4;
+    c.get<VaeOptions>().likelihood = lik;
+    c.get<VaeOptions>().learn_sigma = lik == "gaussian";
+    c.get<ImportanceOptions>().iwae_k = 4;
     auto iwae = build<IWAE>(c, 27);
     auto x = lik == "bernoulli" ? torch::rand({3, 5}, torch::kFloat64)
                                 : torch::randn({3, 5}, torch::kFloat64);
@@ -193,7 +194,7 @@ TEST(Iwae, GradientsMatchFiniteDifferences) {
 
 TEST(Iwae, RejectsBadK) {
   ModelConfig c = tiny("iwae");
-  c.iwae_k = 0;
+  c.get<ImportanceOptions>().iwae_k = 0;
   EXPECT_THROW(make_model(c), InputError);
 }
 

@@ -4,6 +4,8 @@
 #include <torch/torch.h>
 
 #include "gradcheck.h"
+#include "latentkit/models/network.h"
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/error.h"
 #include "latentkit/models/model_config.h"
 #include "latentkit/nn/activation.h"
@@ -110,9 +112,9 @@ TEST(ConvDecoder, GradientsMatchFiniteDifferences) {
 }
 
 TEST(EncoderDecoder, DispatchOnArchitectureAndMirrorHiddenWidths) {
-  ModelConfig c;
+  ModelConfig c = default_config("vae");
   c.input_dim = 10;
-  c.hidden = {8, 6};
+  c.get<NetworkOptions>().hidden = {8, 6};
   auto enc = make_encoder(c, 4), dec = make_decoder(c, 3);
   std::vector<int64_t> enc_widths, dec_widths;
   for (const auto& m : enc->children())
@@ -122,15 +124,15 @@ TEST(EncoderDecoder, DispatchOnArchitectureAndMirrorHiddenWidths) {
   EXPECT_EQ(enc_widths, (std::vector<int64_t>{8, 6, 4}));
   EXPECT_EQ(dec_widths, (std::vector<int64_t>{6, 8, 10}));
 
-  c.architecture = "conv";
+  c.get<NetworkOptions>().architecture = "conv";
   c.image_shape = {1, 4, 4};
   c.input_dim = 16;
-  c.conv_channels = {2};
+  c.get<NetworkOptions>().conv_channels = {2};
   EXPECT_EQ(make_encoder(c, 4)->forward(torch::randn({3, 16})).sizes(),
             (std::vector<int64_t>{3, 4}));
   EXPECT_EQ(make_decoder(c, 4)->forward(torch::randn({3, 4})).sizes(),
             (std::vector<int64_t>{3, 16}));
-  c.architecture = "rnn";
+  c.get<NetworkOptions>().architecture = "rnn";
   EXPECT_THROW(make_encoder(c, 4), InputError);
 }
 

@@ -63,9 +63,8 @@ with tempfile.TemporaryDirectory() as tmp:
     # Reconstruction error and likelihoods: the same figures as `eval` on the same runs.
     ev = {}
     for m in MODELS:
-        j = os.path.join(tmp, f"{m}.json")
-        run(args.latentkit, "eval", "--run", os.path.join(out, "runs", m), "--k", 5, "--json", j)
-        ev[m] = json.load(open(j))
+        proc = run(args.latentkit, "eval", os.path.join(out, "runs", m), "--k", 5, "--json")
+        ev[m] = json.loads(proc.stdout)
     check(close(float(table["ae"]["test_mse"]), ev["ae"]["mse"], 1e-4),
           f"ae MSE {table['ae']['test_mse']} = eval's {ev['ae']['mse']:.4f}")
     check(close(float(table["vae"]["nll_nats"]), -ev["vae"]["log_likelihood"], 5e-3),

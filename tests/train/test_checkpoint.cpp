@@ -7,6 +7,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "latentkit/models/vae.h"
+#include "latentkit/models/network.h"
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/error.h"
 #include "latentkit/train/checkpoint.h"
 #include "latentkit/util/atomic_file.h"
@@ -18,12 +21,11 @@ using namespace latentkit;
 namespace checkpoint_test {
 
 ModelConfig tiny_vae() {
-  ModelConfig c;
-  c.kind = "vae";
+  ModelConfig c = default_config("vae");
   c.input_dim = 6;
-  c.hidden = {5};
-  c.latent_dim = 2;
-  c.likelihood = "bernoulli";
+  c.get<NetworkOptions>().hidden = {5};
+  c.get<NetworkOptions>().latent_dim = 2;
+  c.get<VaeOptions>().likelihood = "bernoulli";
   return c;
 }
 
@@ -155,7 +157,7 @@ TEST(Checkpoint, RejectsWeightsOfAnotherShape) {
   std::shared_ptr<Model> model;
   Checkpoint ck = trained_checkpoint(model);
   ModelConfig wider = tiny_vae();
-  wider.hidden = {7};
+  wider.get<NetworkOptions>().hidden = {7};
   auto other = make_model(wider);
   EXPECT_THROW(load_model_state(*other, ck.model, "ck.pt"), InputError);
 }

@@ -7,6 +7,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "latentkit/models/vae.h"
+#include "latentkit/models/network.h"
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/train/trainer.h"
 #include "latentkit/util/rng.h"
 
@@ -39,12 +42,12 @@ Dataset toy_images() {
 RunConfig toy_config(int64_t epochs) {
   RunConfig c;
   c.data.source = "moons";  // recorded only: the test hands the Trainer its data
-  c.model.kind = "vae";
+  c.model = default_config("vae");
   c.model.input_dim = 16;
   c.model.image_shape = {1, 4, 4};
-  c.model.hidden = {12};
-  c.model.latent_dim = 2;
-  c.model.likelihood = "bernoulli";
+  c.model.get<NetworkOptions>().hidden = {12};
+  c.model.get<NetworkOptions>().latent_dim = 2;
+  c.model.get<VaeOptions>().likelihood = "bernoulli";
   c.train.epochs = epochs;
   c.train.batch_size = 32;
   c.train.seed = 5;

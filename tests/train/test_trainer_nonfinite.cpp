@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/train/trainer.h"
 #include "latentkit/util/rng.h"
 
@@ -18,7 +19,7 @@ namespace trainer_nonfinite_test {
 // which then also poisons its weight through the gradient.
 class NanLater : public Model {
  public:
-  NanLater(ModelConfig c, int64_t nan_from) : Model(std::move(c)), nan_from_(nan_from) {
+  NanLater(ModelConfig c, int64_t nan_from) : Model(std::move(c), 1), nan_from_(nan_from) {
     w = register_parameter("w", torch::zeros({1}));
   }
   torch::Tensor encode(const torch::Tensor& x, const torch::Tensor&) override { return x; }
@@ -46,8 +47,10 @@ TEST(TrainerNonFinite, StopsAndKeepsTheLastGoodCheckpoint) {
   d.preprocess.offset = torch::zeros({3});
   d.preprocess.scale = torch::ones({3});
   RunConfig cfg;
-  cfg.model.kind = "ae";
+  cfg.model = default_config("ae");
   cfg.model.input_dim = 3;
+  // NanLater is not an Autoencoder: it trains through its own train_step, not the ae's fused one.
+  cfg.train.execution.fused = false;
   cfg.train.epochs = 3;
   cfg.train.batch_size = 8;  // 8 batches per epoch: batch 13 is in epoch 2
   cfg.train.lr = 0.1;

@@ -8,6 +8,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "latentkit/models/cvae.h"
+#include "latentkit/models/network.h"
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/error.h"
 #include "latentkit/eval/evaluate.h"
 #include "latentkit/models/vae.h"
@@ -40,11 +43,11 @@ Dataset labelled_toy() {
 RunConfig config(const std::string& kind, int64_t epochs) {
   RunConfig c;
   c.data.source = "moons";  // recorded only
-  c.model.kind = kind;
+  c.model = default_config(kind);  // the kind's own option families (cvae: labels)
   c.model.input_dim = 16;
-  c.model.hidden = {8};
-  c.model.latent_dim = 2;
-  c.model.likelihood = "bernoulli";
+  c.model.get<NetworkOptions>().hidden = {8};
+  c.model.get<NetworkOptions>().latent_dim = 2;
+  c.model.get<VaeOptions>().likelihood = "bernoulli";
   c.train.epochs = epochs;
   c.train.batch_size = 32;
   c.train.seed = 4;
@@ -69,8 +72,8 @@ class RecordingVae : public VAE {
 
 TEST(TrainingProgress, TrainerReportsEpochsDoneBeforeEveryStep) {
   RunConfig cfg = config("vae", 2);
-  cfg.model.beta = 2.0;
-  cfg.model.kl_warmup_epochs = 4;
+  cfg.model.get<KlOptions>().beta = 2.0;
+  cfg.model.get<KlOptions>().kl_warmup_epochs = 4;
   seed_everything(cfg.train.seed);
   auto model = std::make_shared<RecordingVae>(cfg.model);
   const std::string dir = run_dir("warmup");
@@ -92,7 +95,7 @@ TEST(TrainingProgress, TrainerReportsEpochsDoneBeforeEveryStep) {
 
 TEST(TrainingProgress, ConditionalModelGetsLabelsInTrainingAndEvaluation) {
   RunConfig cfg = config("cvae", 1);
-  cfg.model.num_classes = 3;
+  cfg.model.get<LabelOptions>().num_classes = 3;
   seed_everything(cfg.train.seed);
   auto model = make_model(cfg.model);
   const std::string dir = run_dir("cvae");

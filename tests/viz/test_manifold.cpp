@@ -1,5 +1,7 @@
 // The manifold's grid: Φ⁻¹ checked through Φ(x) = erfc(-x/√2)/2 from <cmath>, the layout of the
 // codes, the picture, and the refusal of models whose latent is not 2-D.
+#include "latentkit/models/network.h"
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/viz/manifold.h"
 
 #include <gtest/gtest.h>
@@ -103,12 +105,11 @@ TEST(ManifoldTest, WritesTheGridAsAPng) {
 }
 
 latentkit::ModelConfig small_vae(int64_t latent) {
-  latentkit::ModelConfig c;
-  c.kind = "vae";
+  latentkit::ModelConfig c = latentkit::default_config("vae");
   c.input_dim = 16;
   c.image_shape = {1, 4, 4};
-  c.hidden = {8};
-  c.latent_dim = latent;
+  c.get<latentkit::NetworkOptions>().hidden = {8};
+  c.get<latentkit::NetworkOptions>().latent_dim = latent;
   return c;
 }
 

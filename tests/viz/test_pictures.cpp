@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "latentkit/models/network.h"
+#include "latentkit/catalog/catalog.h"
 #include "latentkit/error.h"
 #include "latentkit/models/model.h"
 #include "latentkit/util/atomic_file.h"
@@ -155,12 +157,11 @@ TEST(PicturesTest, InterpolationShowsInputsAndRows) {
 }
 
 TEST(PicturesTest, ModelInterpolationWritesAPng) {
-  latentkit::ModelConfig c;
-  c.kind = "vae";
+  latentkit::ModelConfig c = latentkit::default_config("vae");
   c.input_dim = 16;
   c.image_shape = {1, 4, 4};
-  c.hidden = {8};
-  c.latent_dim = 3;
+  c.get<latentkit::NetworkOptions>().hidden = {8};
+  c.get<latentkit::NetworkOptions>().latent_dim = 3;
   auto vae = latentkit::make_model(c);
   vae->eval();
   latentkit::Preprocessor pre;

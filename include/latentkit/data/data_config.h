@@ -7,25 +7,34 @@
 #include <vector>
 
 #include "latentkit/data/dataset.h"
+#include "latentkit/util/options.h"
 
 namespace latentkit {
 
+#define LATENTKIT_DATA_OPTIONS(X)                                                                     \
+  X(std::string, source, "fashion-mnist", "--data",                                                    \
+    "Dataset: fashion-mnist, idx:DIR, csv:FILE, npy:FILE, moons, rings, 8gaussians, checkerboard",      \
+    any_value())                                                                                        \
+  X(std::string, scaling, "auto", "--scaling",                                                          \
+    "auto (unit for images, standardize for tables), none, unit or standardize",                       \
+    one_of({"auto", "none", "unit", "standardize"}))                                                    \
+  X(bool, binarize, false, "--binarize", "Dynamic binarization of training batches", any_value())       \
+  X(std::string, csv_header, "auto", "--csv-header", "CSV header line: auto, yes or no",                \
+    one_of({"auto", "yes", "no"}))                                                                      \
+  X(int64_t, label_column, -1, "--label-column", "CSV/npy column holding integer labels (-1: none)",    \
+    at_least(-1))                                                                                       \
+  X(double, test_fraction, 0.2, "--test-fraction", "Test share for data without a test split",          \
+    in_range(0, 1))                                                                                     \
+  X(int64_t, synthetic_size, 20000, "", "Points drawn for synthetic sets", at_least(1))                 \
+  X(int64_t, limit, 0, "--limit", "Use at most this many training samples (0: all)", at_least(0))       \
+  X(uint64_t, seed, 1, "", "Seed of synthetic draws and of the train/test split of tables", any_value())
+
 struct DataConfig {
-  // "fashion-mnist" | "idx:DIR" | "csv:FILE" | "npy:FILE" | "moons" | "rings" | "8gaussians" |
-  // "checkerboard"
-  std::string source = "fashion-mnist";
-  std::string scaling = "auto";    // "auto" (unit for images, standardize for tables) | "none" |
-                                   // "unit" | "standardize"
-  bool binarize = false;           // dynamic binarization of training batches
-  std::string csv_header = "auto"; // "auto" | "yes" | "no"
-  int64_t label_column = -1;       // CSV/npy: a column holding integer labels, -1 for none
-  double test_fraction = 0.2;      // for sources without their own test split
-  int64_t synthetic_size = 20000;  // points drawn for synthetic sets
-  int64_t limit = 0;               // keep at most this many training samples (0: all)
-  uint64_t seed = 1;               // synthetic draws and the train/test split of tables
+  LATENTKIT_DATA_OPTIONS(LATENTKIT_OPTION_FIELD)
+  static const OptionTable& table();
 
   nlohmann::json to_json() const;
-  // Missing fields keep their defaults; the result is validated.
+  // Missing fields keep their defaults; unknown ones are rejected; the result is validated.
   static DataConfig from_json(const nlohmann::json& j);
   // Throws InputError naming the bad field: an unknown source (listing the valid ones), scaling
   // or csv_header, test_fraction outside [0, 1), synthetic_size <= 0, limit < 0, ...

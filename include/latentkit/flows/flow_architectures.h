@@ -1,6 +1,6 @@
 #pragma once
-// The layer stacks of the flow kinds, from a ModelConfig (fields flow_*; 0 / "default" pick the
-// kind's default below).
+// The layer stacks of the flow kinds, from their options (the catalog gives each kind its own
+// defaults, in brackets):
 //   nice:     steps (4) of additive couplings (MLPs of 256 units) on the flattened image with
 //             alternating checkerboard masks, then a diagonal scaling (ActNorm).
 //   realnvp:  scales (2): all but the last are [steps (3) checkerboard affine couplings, squeeze,
@@ -19,17 +19,56 @@
 
 #include "latentkit/flows/flow_layer.h"
 #include "latentkit/models/model_config.h"
+#include "latentkit/util/options.h"
 
 namespace latentkit {
+
+// The couplings of every flow kind but gaussian.
+#define LATENTKIT_FLOW_OPTIONS(X)                                                                      \
+  X(int64_t, flow_steps, 3, "--flow-steps", "Coupling steps per scale (images) or in all (vectors)",    \
+    at_least(1))                                                                                        \
+  X(int64_t, flow_hidden, 32, "--flow-hidden", "Width of the coupling networks (channels or units)",    \
+    at_least(1))                                                                                        \
+  X(std::string, flow_coupling, "affine", "--flow-coupling", "Couplings: affine or additive",          \
+    one_of({"affine", "additive"}))                                                                     \
+  X(std::string, flow_permutation, "none", "--flow-permutation",                                        \
+    "Layer before each coupling: none, reverse, random, conv1x1 or conv1x1-lu",                        \
+    one_of({"none", "reverse", "random", "conv1x1", "conv1x1-lu"}))
+
+struct FlowOptions {
+  LATENTKIT_FLOW_OPTIONS(LATENTKIT_OPTION_FIELD)
+  static const OptionTable& table();
+};
+
+// The multi-scale image flows (realnvp, glow).
+#define LATENTKIT_MULTISCALE_OPTIONS(X) \
+  X(int64_t, flow_scales, 2, "--flow-scales", "Scales (levels) of squeeze and factor-out", at_least(1))
+
+struct MultiScaleOptions {
+  LATENTKIT_MULTISCALE_OPTIONS(LATENTKIT_OPTION_FIELD)
+  static const OptionTable& table();
+};
+
+// The image flows that work in logit space (nice, realnvp, glow).
+#define LATENTKIT_LOGIT_OPTIONS(X)                                                                     \
+  X(double, logit_alpha, 0.05, "--logit-alpha", "alpha of the logit transform logit(alpha + (1 - 2 "    \
+    "alpha) y)", in_range(0, 0.5))
+
+struct LogitOptions {
+  LATENTKIT_LOGIT_OPTIONS(LATENTKIT_OPTION_FIELD)
+  static const OptionTable& table();
+};
+
+enum class FlowArchitecture { Nice, RealNVP, Glow, Gaussian, Points2D, Vectors };
+// Whether the architecture models 8-bit images (dequantisation, bits/dim).
+bool models_images(FlowArchitecture arch);
 
 struct FlowBody {
   std::shared_ptr<FlowLayer> layers;
   std::vector<int64_t> input_shape;  // per sample: {C, H, W} (multi-scale) or {D}
 };
 
-// Throws InputError when the config's data shape does not suit the kind.
-FlowBody build_flow_body(const ModelConfig& config);
-// Whether the kind models 8-bit images (dequantisation, bits/dim).
-bool is_image_flow(const std::string& kind);
+// Throws InputError when the config's data shape does not suit the architecture.
+FlowBody build_flow_body(FlowArchitecture arch, const ModelConfig& config);
 
 }  // namespace latentkit

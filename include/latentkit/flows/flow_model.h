@@ -15,16 +15,18 @@
 // Vector kinds model x itself: "loss" = "nll" = -log p(x), exact.
 #include <memory>
 
-#include "latentkit/flows/dequantize.h"
+#include "latentkit/flows/flow_architectures.h"
 #include "latentkit/flows/flow_layer.h"
+#include "latentkit/flows/logit.h"
 #include "latentkit/models/model.h"
+#include "latentkit/stats/dequantize.h"
 
 namespace latentkit {
 
 class FlowModel : public Model {
  public:
-  // Throws InputError when the data's shape does not suit the kind.
-  explicit FlowModel(ModelConfig config);
+  // Throws InputError when the data's shape does not suit the architecture.
+  FlowModel(ModelConfig config, FlowArchitecture architecture);
 
   // x: [B, D] -> z: [B, D]
   torch::Tensor encode(const torch::Tensor& x, const torch::Tensor& y = {}) override;
@@ -33,14 +35,10 @@ class FlowModel : public Model {
   // -> [n, D], decode(z) for z ~ N(0, I)
   torch::Tensor sample(int64_t n, const torch::Tensor& y = {}) override;
   // -> [n, D], decode(z) for z ~ N(0, T^2 I): temperatures below 1 give smoother, likelier samples.
-  torch::Tensor sample_at_temperature(int64_t n, double temperature);
+  torch::Tensor sample_at_temperature(int64_t n, double temperature, const torch::Tensor& y = {}) override;
   // x: [B, D] -> {"loss", "nll" (equal), and for images "bits_per_dim"}
   LossTerms losses(const torch::Tensor& x, const torch::Tensor& y = {}) override;
 
-  // RealNVP's and Glow's couplings are convolutional networks; NICE's are MLPs.
-  bool works_on_intra_op_threads() const override {
-    return config_.kind == "realnvp" || config_.kind == "glow";
-  }
   bool has_log_likelihood() const override { return true; }
   // Images: the dequantisation bound; vectors: exact.
   bool log_likelihood_is_bound() const override { return image_; }

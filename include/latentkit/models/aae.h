@@ -1,7 +1,7 @@
 #pragma once
 // The adversarial autoencoder ("aae", Makhzani et al. 2016): the plain autoencoder's encoder and
 // decoder (autoencoder.h), and a discriminator D: [B, L] -> [B] logits, an MLP of
-// config.disc_hidden leaky-ReLU layers, that tells codes drawn from the prior p(z) (real) from
+// disc_hidden leaky-ReLU layers, that tells codes drawn from the prior p(z) (real) from
 // the encoder's codes of data (fake). Each training batch takes three steps, each with its own
 // Adam optimizer (parameter groups "autoencoder", "discriminator", "generator"):
 //   1. reconstruction: encoder and decoder on the reconstruction loss, at --lr;
@@ -16,6 +16,24 @@
 
 namespace latentkit {
 
+#define LATENTKIT_ADVERSARIAL_OPTIONS(X)                                                              \
+  X(std::string, prior, "gaussian", "--prior",                                                         \
+    "Prior of the codes: gaussian, uniform (the box [-2, 2]^L) or mixture[:K] (K Gaussians on a "      \
+    "circle; needs --latent 2)", one_of({"gaussian", "mixture", "uniform"}))                           \
+  X(int64_t, prior_components, 10, "", "Components of the mixture prior (set by --prior mixture:K)",   \
+    at_least(1))                                                                                       \
+  X(Widths, disc_hidden, (Widths{500, 500}), "--disc-hidden", "Hidden widths of the discriminator",    \
+    widths())                                                                                          \
+  X(double, disc_lr_scale, 0.5, "--disc-lr-scale", "Discriminator learning rate as a multiple of --lr", \
+    above(0))                                                                                          \
+  X(double, gen_lr_scale, 0.5, "--gen-lr-scale",                                                       \
+    "Generator (encoder against the discriminator) learning rate as a multiple of --lr", above(0))
+
+struct AdversarialOptions {
+  LATENTKIT_ADVERSARIAL_OPTIONS(LATENTKIT_OPTION_FIELD)
+  static const OptionTable& table();
+};
+
 // The discriminator's loss, binary cross-entropy with real labelled 1 and fake 0, averaged over
 // all 2B logits: real, fake: [B] -> 0-dim,
 //   (mean_i -log sigmoid(real_i) + mean_i -log(1 - sigmoid(fake_i))) / 2.
@@ -28,6 +46,8 @@ torch::Tensor discriminator_accuracy(const torch::Tensor& real_logits, const tor
 class AdversarialAutoencoder : public Autoencoder {
  public:
   explicit AdversarialAutoencoder(ModelConfig config);
+  // The checks across families: the mixture prior needs a 2-D latent.
+  static void check_config(const ModelConfig& config);
 
   // -> [n, D], decode(z) for z ~ p(z).
   torch::Tensor sample(int64_t n, const torch::Tensor& y = {}) override;

@@ -1,6 +1,6 @@
 #pragma once
 // The conditional VAE ("cvae", Sohn et al., 2015): the VAE with labels y in {0..C-1}
-// (C = config.num_classes) appended one-hot to the inputs of both networks:
+// (C = num_classes, LabelOptions, from the data) appended one-hot to the inputs of both networks:
 //   q(z|x, y) = encoder([x, onehot(y)]),  p(x|z, y) = decoder([z, onehot(y)]),  p(z) = N(0, I).
 // The loss terms, KL warm-up and IWAE log-likelihood are the VAE's, conditioned on y. Every
 // method that runs a network needs y ([B] int64): without it (e.g. inputs read from a file, which
@@ -10,11 +10,19 @@
 
 namespace latentkit {
 
+#define LATENTKIT_LABEL_OPTIONS(X) \
+  X(int64_t, num_classes, 0, "", "Label classes C (from the data's labels)", at_least(1))
+
+struct LabelOptions {
+  LATENTKIT_LABEL_OPTIONS(LATENTKIT_OPTION_FIELD)
+  static const OptionTable& table();
+};
+
 class CVAE : public VAE {
  public:
   explicit CVAE(ModelConfig config);
 
-  int64_t num_classes() const { return config_.num_classes; }
+  int64_t num_classes() const { return config_.get<LabelOptions>().num_classes; }
   // -> [n, D]: decode(z, y) for z ~ N(0, I); y: [n] labels, or undefined for uniform labels.
   torch::Tensor sample(int64_t n, const torch::Tensor& y = {}) override;
 

@@ -1,11 +1,23 @@
 #pragma once
 // The denoising autoencoder ("dae"): the plain autoencoder's networks and losses (see
-// autoencoder.h), trained to map a corrupted input x̃ = corrupt(x, config.noise,
-// config.noise_level) back to the clean x (see corruption.h). Gaussian noise is clamped to
-// [0, 1] for likelihood "bce" and left unclipped for "mse".
+// autoencoder.h), trained to map a corrupted input x̃ = corrupt(x, noise, noise_level) back to
+// the clean x (see corruption.h). Gaussian noise is clamped to [0, 1] for loss "bce" and left
+// unclipped for "mse". Options: the autoencoder's and CorruptionOptions.
 #include "latentkit/models/autoencoder.h"
+#include "latentkit/models/corruption.h"
 
 namespace latentkit {
+
+#define LATENTKIT_CORRUPTION_OPTIONS(X)                                                              \
+  X(std::string, noise, "gaussian", "--noise",                                                        \
+    "Input corruption KIND:LEVEL: gaussian:STD, mask:FRACTION or salt-pepper:FRACTION",              \
+    one_of(noise_kinds()))                                                                            \
+  X(double, noise_level, 0.3, "", "The corruption's level (set by --noise KIND:LEVEL)", any_value())
+
+struct CorruptionOptions {
+  LATENTKIT_CORRUPTION_OPTIONS(LATENTKIT_OPTION_FIELD)
+  static const OptionTable& table();
+};
 
 class DenoisingAutoencoder : public Autoencoder {
  public:

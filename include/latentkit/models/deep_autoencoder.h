@@ -5,13 +5,16 @@
 // RBMs' weights and hidden biases, logistic units, a linear code) and a decoder (their
 // transposes and visible biases, logistic units), and fine-tuned end to end by backpropagation.
 //
+// Options: DeepAutoencoderOptions (the stack, pretraining, fine-tuning), ContrastiveDivergence-
+// Options (rbm_layer.h) and ReconstructionOptions (autoencoder.h).
+//
 // Training schedule, driven by set_training_progress (so a resumed run lands in the same place):
-// the first pretraining_epochs() = config.pretrain_epochs * layers epochs train RBM i during
+// the first pretraining_epochs() = pretrain_epochs * layers epochs train RBM i during
 // epochs [i P, (i + 1) P) on the codes of the layers below it; each RBM update also copies its
 // transposed weights into the decoder, so the unrolled network is ready when fine-tuning starts.
-// The run's --epochs then fine-tune with config.finetune: Adam at --lr, or L-BFGS (strong Wolfe
+// The run's --epochs then fine-tune with `finetune`: Adam at --lr, or L-BFGS (strong Wolfe
 // line search, a few iterations per batch, as the paper's conjugate gradients on large batches).
-// config.pretrain_epochs = 0 gives the same network trained from random initialisation.
+// pretrain_epochs = 0 gives the same network trained from random initialisation.
 //
 // Pretraining steps report {"loss" = "cd_recon"}: the current RBM's reconstruction error of its
 // own input. losses() reconstructs pixels: {"loss" = "recon" (BCE with logits, or squared error,
@@ -26,6 +29,21 @@
 #include "latentkit/models/rbm_layer.h"
 
 namespace latentkit {
+
+#define LATENTKIT_DEEP_AE_OPTIONS(X)                                                                  \
+  X(Widths, hidden, (Widths{1000, 500, 250}), "--hidden", "Hidden units of the RBM stack, bottom up",  \
+    widths(1))                                                                                         \
+  X(int64_t, latent_dim, 30, "--latent", "Units of the linear code layer", at_least(1))                \
+  X(int64_t, pretrain_epochs, 10, "--pretrain-epochs",                                                 \
+    "RBM pretraining epochs per layer before --epochs of fine-tuning (0: random initialisation)",      \
+    at_least(0))                                                                                       \
+  X(std::string, finetune, "adam", "--finetune", "Fine-tuning optimizer: adam or lbfgs",              \
+    one_of({"adam", "lbfgs"}))
+
+struct DeepAutoencoderOptions {
+  LATENTKIT_DEEP_AE_OPTIONS(LATENTKIT_OPTION_FIELD)
+  static const OptionTable& table();
+};
 
 class DeepAutoencoder : public Model {
  public:

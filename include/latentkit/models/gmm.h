@@ -1,10 +1,10 @@
 #pragma once
-// A Gaussian mixture on the data itself ("gmm"): config.gmm_components components with
-// config.gmm_covariance ("diag" or "full") covariances, variances floored at
-// config.variance_floor (see eval/gaussian_mixture.h). A density model without a latent
+// A Gaussian mixture on the data itself ("gmm"): gmm_components components with gmm_covariance
+// ("diag" or "full") covariances, variances floored at variance_floor (MixtureOptions; see
+// stats/gaussian_mixture.h). A density model without a latent
 // network, comparable with the flows on the NLL column.
 //
-// Image data (config.image_shape set; x = level / 255) is modelled like the flows model it: the
+// Image data (image_shape set; x = level / 255) is modelled like the flows model it: the
 // mixture is a density on the dequantised y = (level + u) / 256 (flows/dequantize.h), and
 //   log_likelihood(x) = log p(y) - D log 256   for one draw u,
 // a lower bound on log P(levels) in expectation, so bits/dim is on the flows' 8-bit scale.
@@ -21,14 +21,28 @@
 //   decode(z)  = the mean of component argmax_k z_k (quantised to levels for images)
 //   reconstruct(x) = decode(encode(x)): the mean of the most responsible component
 //   sample(n)  = draws from the mixture (quantised to levels for images)
-#include "latentkit/eval/gaussian_mixture.h"
+#include "latentkit/stats/gaussian_mixture.h"
 #include "latentkit/models/model.h"
 
 namespace latentkit {
 
+#define LATENTKIT_MIXTURE_OPTIONS(X)                                                                 \
+  X(int64_t, gmm_components, 10, "--components", "Mixture components K", at_least(1))                 \
+  X(std::string, gmm_covariance, "diag", "--covariance", "Component covariances: diag or full",       \
+    one_of({"diag", "full"}))                                                                         \
+  X(double, variance_floor, 1e-6, "--variance-floor",                                                 \
+    "Smallest variance (eigenvalue, full) a component may have", above(0))
+
+struct MixtureOptions {
+  LATENTKIT_MIXTURE_OPTIONS(LATENTKIT_OPTION_FIELD)
+  static const OptionTable& table();
+};
+
 class GaussianMixtureModel : public Model {
  public:
   explicit GaussianMixtureModel(ModelConfig config);
+  // The mixture's weights, means and covariances (buffers fitted by EM, not parameters).
+  int64_t parameter_count() const override;
 
   torch::Tensor encode(const torch::Tensor& x, const torch::Tensor& y = {}) override;
   torch::Tensor decode(const torch::Tensor& z, const torch::Tensor& y = {}) override;

@@ -1,6 +1,6 @@
 #pragma once
 // The importance-weighted autoencoder ("iwae"): the VAE's networks and likelihoods, trained on
-// the k-sample importance-weighted bound (Burda et al., 2016) with k = config.iwae_k:
+// the k-sample importance-weighted bound (Burda et al., 2016) with k = iwae_k (ImportanceOptions):
 //   log w_i = log p(x|z_i) + log N(z_i; 0, I) - log q(z_i|x),  z_i = mu + sd * eps_i,
 //   loss    = -mean_B [logsumexp_i log w_i - log k]   ("iwae_bound" = -loss).
 // For comparison with the VAE it also reports "recon" (-log p(x|z_1), the first sample), "kl"
@@ -10,6 +10,14 @@
 #include "latentkit/models/vae.h"
 
 namespace latentkit {
+
+#define LATENTKIT_IMPORTANCE_OPTIONS(X) \
+  X(int64_t, iwae_k, 5, "--iwae-k", "Importance samples k of the training bound", at_least(1))
+
+struct ImportanceOptions {
+  LATENTKIT_IMPORTANCE_OPTIONS(LATENTKIT_OPTION_FIELD)
+  static const OptionTable& table();
+};
 
 class IWAE : public VAE {
  public:

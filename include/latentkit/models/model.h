@@ -1,7 +1,9 @@
 #pragma once
-// The interface every latentkit model implements: autoencoders, VAEs and, later, adversarial,
-// RBM-pretrained and flow models. Shapes: x is [B, D] in model space (see Preprocessor),
-// z is [B, L], y (optional labels, for conditional models) is [B] int64.
+// The interface every latentkit model implements: autoencoders, VAEs, adversarial, RBM-based,
+// vector-quantised, flow and mixture models. Only modelling lives here: how a step is executed
+// (fused passes, threads, precision) is the execution policy's (exec/execution.h). Shapes: x is
+// [B, D] in model space (see Preprocessor), z is [B, L], y (optional labels, for conditional
+// models) is [B] int64.
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
 #include <torch/types.h>
@@ -12,7 +14,6 @@
 #include <vector>
 
 #include "latentkit/models/model_config.h"
-#include "latentkit/nn/gemm.h"
 
 namespace latentkit {
 
@@ -35,9 +36,13 @@ using Optimizers = std::map<std::string, std::unique_ptr<torch::optim::Optimizer
 
 class Model : public torch::nn::Module {
  public:
-  explicit Model(ModelConfig config) : config_(std::move(config)) {}
+  // latent_dim: L, the width of encode()'s codes (what it is depends on the kind: the network's
+  // code, a flow's D, a mixture's K responsibilities, ...).
+  Model(ModelConfig config, int64_t latent_dim) : config_(std::move(config)), latent_dim_(latent_dim) {}
   const ModelConfig& config() const { return config_; }
-  int64_t latent_dim() const { return config_.latent_dim; }
+  int64_t latent_dim() const { return latent_dim_; }
+  // The number of trained values: parameters, or the buffers a kind fits without an optimizer.
+  virtual int64_t parameter_count() const;
 
   // x: [B, D] -> z: [B, L], the code (the mean of q(z|x) for stochastic encoders).
   virtual torch::Tensor encode(const torch::Tensor& x, const torch::Tensor& y = {}) = 0;
@@ -45,6 +50,9 @@ class Model : public torch::nn::Module {
   virtual torch::Tensor decode(const torch::Tensor& z, const torch::Tensor& y = {}) = 0;
   // -> [n, D], decoded draws from the model's prior. Throws InputError for models without one.
   virtual torch::Tensor sample(int64_t n, const torch::Tensor& y = {});
+  // The same with the prior's noise scaled by `temperature` (z ~ N(0, T^2 I) for flows); T = 1
+  // is sample(). Throws InputError for kinds without a temperature.
+  virtual torch::Tensor sample_at_temperature(int64_t n, double temperature, const torch::Tensor& y = {});
   // x: [B, D] -> [B, D]
   virtual torch::Tensor reconstruct(const torch::Tensor& x, const torch::Tensor& y = {});
 
@@ -81,57 +89,11 @@ class Model : public torch::nn::Module {
   // resumes it. Default: nothing.
   virtual void end_epoch() {}
 
-  // Fused training steps: kinds whose networks allow it (the MLP "ae" and "vae" with ReLU, on
-  // CPU in float32) train with hand-written forward and backward passes (nn/fused_mlp.h)
-  // instead of autograd, with the same objective, noise and optimizer, and evaluate encode()
-  // and decode() without autograd's bookkeeping when gradients are off. Enabled by default;
-  // set_fused_step(false) makes them use LibTorch's modules. The precision applies to the
-  // fused training steps' matrix products (inference stays float32).
-  void set_fused_step(bool enabled, GemmPrecision precision = GemmPrecision::kFloat32) {
-    fused_enabled_ = enabled;
-    fused_precision_ = precision;
-  }
-  // Whether most of this model's arithmetic runs on LibTorch's intra-op threads (fused steps,
-  // convolutions) rather than in BLAS products (autograd's Linear layers); chooses the default
-  // threads (util/runtime.h).
-  virtual bool works_on_intra_op_threads() const {
-    return uses_fused_step() || config_.architecture == "conv";
-  }
-  // Whether train_step takes a fused step (enabled, and the kind and its networks allow it).
-  bool uses_fused_step() const { return fused_enabled_ && has_fused_step(); }
-  // Whether an inference call on x (encode, decode) takes the fused forward pass: fused steps
-  // enabled, gradients off, x a float32 CPU matrix.
-  bool uses_fused_forward(const torch::Tensor& x) const;
-
  protected:
-  // Whether this kind's configuration has a fused step; see set_fused_step().
-  virtual bool has_fused_step() const { return false; }
-  GemmPrecision fused_precision() const { return fused_precision_; }
-
   ModelConfig config_;
 
  private:
-  bool fused_enabled_ = true;
-  GemmPrecision fused_precision_ = GemmPrecision::kFloat32;
+  int64_t latent_dim_;
 };
-
-// Builds a model from its config (validated first). Throws InputError for an unknown kind.
-std::shared_ptr<Model> make_model(const ModelConfig& config);
-
-// Every model kind with a one-line description, in display order.
-struct ModelInfo {
-  std::string name;
-  std::string description;
-  // The config.likelihood values this kind accepts; the first is its natural default.
-  std::vector<std::string> likelihoods;
-  // Whether the kind's visible units are probabilities (RBMs): the data must be scaled to [0, 1].
-  bool needs_unit_data = false;
-};
-const std::vector<ModelInfo>& model_catalog();
-
-// Sets the fields whose sensible default depends on the kind (the deep autoencoder's
-// 1000-500-250 stack and 30-unit code, the RBM's 500 hidden units); other kinds are unchanged.
-// Used for configs built from flags, before the flags given are applied.
-void apply_kind_defaults(ModelConfig& config);
 
 }  // namespace latentkit

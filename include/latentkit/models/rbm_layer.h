@@ -11,7 +11,26 @@
 
 #include <cstdint>
 
+#include "latentkit/util/options.h"
+
 namespace latentkit {
+
+// Contrastive divergence, as the rbm kind and the deep autoencoder's pretraining run it: CD-k
+// steps, SGD with momentum and weight decay; RBMs with Gaussian hidden units (a code layer)
+// learn at rbm_code_lr.
+#define LATENTKIT_CD_OPTIONS(X)                                                                       \
+  X(int64_t, cd_k, 1, "--cd-k", "Gibbs steps of contrastive divergence (CD-k)", at_least(1))            \
+  X(double, rbm_lr, 0.1, "--rbm-lr", "CD learning rate of RBMs with binary hidden units", above(0))     \
+  X(double, rbm_code_lr, 0.001, "--rbm-code-lr",                                                       \
+    "CD learning rate of RBMs with Gaussian hidden units (the code layer)", above(0))                  \
+  X(double, rbm_momentum, 0.9, "--rbm-momentum", "CD momentum after the first epoch (0.5 during it)",   \
+    in_range(0, 1))                                                                                    \
+  X(double, rbm_weight_decay, 2e-4, "--rbm-weight-decay", "L2 weight decay of the CD updates", at_least(0))
+
+struct ContrastiveDivergenceOptions {
+  LATENTKIT_CD_OPTIONS(LATENTKIT_OPTION_FIELD)
+  static const OptionTable& table();
+};
 
 class RBMLayer : public torch::nn::Module {
  public:

@@ -9,8 +9,6 @@
 
 namespace latentkit {
 
-struct ModelConfig;
-
 // Every builder takes an optional `dropout` rate: when > 0, a torch::nn::Dropout follows each
 // hidden activation (active only in training mode); 0 adds no module at all.
 
@@ -31,9 +29,5 @@ torch::nn::Sequential make_conv_encoder(const std::vector<int64_t>& image_shape,
 torch::nn::Sequential make_conv_decoder(int64_t in, const std::vector<int64_t>& channels,
                                         const std::vector<int64_t>& image_shape,
                                         const std::string& activation, double dropout = 0.0);
-
-// The encoder / decoder that `config.architecture` asks for.
-torch::nn::Sequential make_encoder(const ModelConfig& config, int64_t out, double dropout = 0.0);
-torch::nn::Sequential make_decoder(const ModelConfig& config, int64_t in, double dropout = 0.0);
 
 }  // namespace latentkit

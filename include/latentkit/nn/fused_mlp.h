@@ -53,6 +53,18 @@ class FusedMlp {
   torch::Tensor output_;
 };
 
+// Inference through an encoder or decoder network (nn/blocks.h): x: [B, in] -> [B, out]. With
+// gradients off and x a float32 CPU matrix, a network FusedMlp supports takes its hand-written
+// forward pass (for one to four rows, a dot product per output split across the threads), equal
+// to the modules' up to float rounding, while fused inference is enabled; anything else runs
+// the modules. Models call this wherever they run a network, so the speed path is chosen here,
+// once, and not in the modelling code.
+torch::Tensor run_network(torch::nn::Sequential& net, const torch::Tensor& x);
+// Process-wide switch, set by the execution policy (exec/execution.h); on by default. Off, every
+// network runs its modules (the reference path).
+void set_fused_inference(bool enabled);
+bool fused_inference_enabled();
+
 // The output layers of the fused steps. logits, out, x: [B, D] contiguous float32.
 // Returns the sum over all elements of BCE-with-logits(logits, x) = softplus(l) - l x, the
 // negative Bernoulli log-likelihood, and sets grad = sigmoid(logits) - x, its gradient.

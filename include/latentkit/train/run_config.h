@@ -1,44 +1,50 @@
 #pragma once
-// Everything that defines a training run: data, model and optimisation. Saved as the run's
-// config.json, so `latentkit train --config runs/NAME/config.json` re-runs it.
+// Everything that defines a training run: data, model, optimisation and execution. Saved as the
+// run's config.json, so `latentkit train --config runs/NAME/config.json` re-runs it.
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
 #include <string>
 
 #include "latentkit/data/data_config.h"
+#include "latentkit/exec/execution.h"
 #include "latentkit/models/model_config.h"
+#include "latentkit/util/options.h"
 
 namespace latentkit {
 
+#define LATENTKIT_TRAIN_OPTIONS(X)                                                                    \
+  X(int64_t, epochs, 10, "--epochs", "Training epochs", at_least(0))                                   \
+  X(int64_t, batch_size, 128, "--batch-size", "Mini-batch size", at_least(1))                          \
+  X(double, lr, 1e-3, "--lr", "Adam learning rate", above(0))                                          \
+  X(double, weight_decay, 0.0, "--weight-decay", "Adam (L2) weight decay", at_least(0))                \
+  X(uint64_t, seed, 1, "--seed", "Random seed: initialisation, shuffling, sampling", any_value())      \
+  X(int64_t, eval_batch_size, 1000, "", "Batch size of the per-epoch test evaluation", at_least(1))    \
+  X(int64_t, grid_size, 64, "", "Images in the samples and reconstructions grids", at_least(1))
+
 struct TrainConfig {
-  int64_t epochs = 10;
-  int64_t batch_size = 128;
-  double lr = 1e-3;               // Adam learning rate
-  double weight_decay = 0.0;      // Adam (L2) weight decay
-  uint64_t seed = 1;              // initialisation, shuffling, sampling
-  int threads = 0;                // intra-op threads (LibTorch, oneDNN); 0: all cores
-  int blas_threads = 0;           // OpenBLAS threads; 0: one (see util/runtime.h)
-  bool fused = true;              // fused training steps where the model has them (model.h)
-  std::string precision = "fp32"; // "fp32" | "bf16": the fused steps' matrix products
-  std::string device = "cpu";     // "cpu" | "cuda" | "cuda:N"
-  int64_t eval_batch_size = 1000; // test evaluation batch
-  int64_t grid_size = 64;         // images in the samples / reconstructions grids
+  LATENTKIT_TRAIN_OPTIONS(LATENTKIT_OPTION_FIELD)
+  ExecutionOptions execution;  // saved in the same "train" object
+  static const OptionTable& table();
 
   nlohmann::json to_json() const;
+  // Missing fields keep their defaults; unknown ones are rejected.
   static TrainConfig from_json(const nlohmann::json& j);
-  void validate() const;          // throws InputError naming the field
+  void validate() const;  // throws InputError naming the field
 };
 
 struct RunConfig {
   DataConfig data;
-  ModelConfig model;
+  ModelConfig model = default_model();
   TrainConfig train;
 
   nlohmann::json to_json() const;
+  // Sections missing from j keep their defaults; errors name the section ("model.beta: ...").
   static RunConfig from_json(const nlohmann::json& j);
   // Reads a config.json; throws InputError naming the file when it is missing or malformed.
   static RunConfig load(const std::string& path);
+  // The reference VAE's config (kind vae, its defaults).
+  static ModelConfig default_model();
 };
 
 }  // namespace latentkit

@@ -17,6 +17,8 @@
 #include <string>
 
 #include "latentkit/data/dataset.h"
+#include "latentkit/exec/execution.h"
+#include "latentkit/models/fused_step.h"
 #include "latentkit/models/model.h"
 #include "latentkit/train/checkpoint.h"
 #include "latentkit/train/run_config.h"
@@ -37,16 +39,19 @@ struct TrainerOptions {
 
 class Trainer {
  public:
-  // `model` must match config.model; it and the dataset are moved to config.train.device.
+  // `model` must match config.model; it and the dataset are moved to the device of the
+  // execution policy chosen from config.train.execution and the model's kind.
   Trainer(RunConfig config, Dataset dataset, std::shared_ptr<Model> model, std::string run_dir,
           TrainerOptions options = {});
 
-  // Trains up to total_epochs(), from scratch or from `resume` (a checkpoint of this run).
-  // Returns false when a stop signal interrupted training (a checkpoint was saved), true when
-  // every epoch completed. Throws TrainingDiverged on a NaN or Inf loss.
+  // Applies the execution policy, then trains up to total_epochs(), from scratch or from
+  // `resume` (a checkpoint of this run). Returns false when a stop signal interrupted training
+  // (a checkpoint was saved), true when every epoch completed. Throws TrainingDiverged on a NaN
+  // or Inf loss.
   bool run(const Checkpoint* resume = nullptr);
 
   Model& model() { return *model_; }
+  const ExecutionPolicy& policy() const { return policy_; }
   // The model's pretraining epochs (if any) followed by config.train.epochs.
   int64_t total_epochs() const;
 
@@ -61,13 +66,17 @@ class Trainer {
   void save(const std::string& name, const torch::Tensor& permutation);
   // Throws TrainingDiverged when `nonfinite` (a 0-dim bool, true once a loss was NaN or Inf) is set.
   void check_finite(const torch::Tensor& nonfinite, int64_t batch) const;
+  // One step on a batch: the fused step where the policy chose one, else the model's own.
+  LossTerms step(const torch::Tensor& x, const torch::Tensor& y);
 
   RunConfig config_;
   Dataset data_;
   std::shared_ptr<Model> model_;
   std::string dir_;
   TrainerOptions options_;
+  ExecutionPolicy policy_;
   torch::Device device_;
+  std::unique_ptr<FusedStep> fused_step_;
   Optimizers optimizers_;
   TrainingProgress progress_;
 };
