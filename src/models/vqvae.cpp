@@ -141,7 +141,7 @@ void VQVAE::ema_update(const torch::Tensor& vectors, const torch::Tensor& indice
   ema_count_.mul_(g).add_(onehot.sum(0), 1 - g);
   ema_sum_.mul_(g).add_(torch::mm(onehot.t(), vectors), 1 - g);
   // Laplace smoothing keeps unused codes' counts away from zero: (c + eps) / (n + K eps) * n.
-  const double eps = 1e-5;
+  const double eps = vq().ema_epsilon;
   auto n = ema_count_.sum();
   auto smoothed = (ema_count_ + eps) / (n + codes_ * eps) * n;
   codebook_.copy_(ema_sum_ / smoothed.unsqueeze(1));

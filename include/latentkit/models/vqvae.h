@@ -35,7 +35,8 @@ namespace latentkit {
   X(bool, ema, false, "--ema", "Update the codebook by moving averages instead of its loss term",      \
     any_value())                                                                                       \
   X(double, ema_decay, 0.99, "--ema-decay", "Decay gamma of the codebook's moving averages (--ema)",   \
-    in_range(0, 1))
+    in_range(0, 1))                                                                                    \
+  X(double, ema_epsilon, 1e-5, "--ema-epsilon", "Laplace smoothing of the moving-average code counts (--ema)", above(0))
 
 struct VqOptions {
   LATENTKIT_VQ_OPTIONS(LATENTKIT_OPTION_FIELD)
