@@ -25,6 +25,9 @@ CASES = [
     ("rbm", ["--epochs", 2, "--latent", 64, "--gibbs-steps", 50], 2, 64, True),
     # 3 RBMs pretrained 1 epoch each, then 2 epochs of fine-tuning.
     ("deep-ae", ["--epochs", 2, "--pretrain-epochs", 1, "--hidden", "256,64", "--latent", 16], 5, 16, False),
+    # 32 encoder outputs as 8 positions of 4 values: encode writes 8 code indices.
+    ("vqvae", ["--epochs", 2, "--latent", 32, "--ema"], 2, 8, True),
+    ("vamp", ["--epochs", 2, "--latent", 8, "--pseudo-inputs", 50], 2, 8, True),
 ]
 
 with tempfile.TemporaryDirectory() as tmp:
