@@ -61,93 +61,105 @@ const OptionTable* reconstruction = &ReconstructionOptions::table();
 std::vector<KindInfo> make_kinds() {
   // A deque, so the references add() hands out stay valid while later kinds are added.
   std::deque<KindInfo> k;
-  auto add = [&k](KindInfo info) -> KindInfo& { return k.emplace_back(std::move(info)); };
+  auto add = [&k](std::string name, std::string description, std::vector<const OptionTable*> families,
+                  std::function<std::shared_ptr<Model>(const ModelConfig&)> build,
+                  std::function<void(ModelConfig&)> defaults = nullptr,
+                  std::function<void(const ModelConfig&)> check = nullptr) -> KindInfo& {
+    KindInfo& info = k.emplace_back();
+    info.name = std::move(name);
+    info.description = std::move(description);
+    info.families = std::move(families);
+    info.build = std::move(build);
+    info.defaults = std::move(defaults);
+    info.check = std::move(check);
+    return info;
+  };
 
-  KindInfo& ae = add({"ae", "plain autoencoder: deterministic code, BCE or MSE reconstruction",
-                      {network, reconstruction}, build<Autoencoder>});
+  KindInfo& ae = add("ae", "plain autoencoder: deterministic code, BCE or MSE reconstruction",
+                      {network, reconstruction}, build<Autoencoder>);
   ae.has_prior = false;
   ae.compute = Compute::ByArchitecture;
   ae.fused_step = &kAutoencoderFusedStep;
 
-  KindInfo& vae = add({"vae", "variational autoencoder: Gaussian posterior, ELBO, IWAE log-likelihood",
-                       {network, &VaeOptions::table(), &KlOptions::table()}, build<VAE>});
+  KindInfo& vae = add("vae", "variational autoencoder: Gaussian posterior, ELBO, IWAE log-likelihood",
+                       {network, &VaeOptions::table(), &KlOptions::table()}, build<VAE>);
   vae.likelihood = Likelihood::Bound;
   vae.compute = Compute::ByArchitecture;
   vae.fused_step = &kVaeFusedStep;
 
-  KindInfo& dae = add({"dae", "denoising autoencoder: reconstructs clean x from corrupted x (--noise)",
-                       {network, reconstruction, &CorruptionOptions::table()}, build<DenoisingAutoencoder>});
+  KindInfo& dae = add("dae", "denoising autoencoder: reconstructs clean x from corrupted x (--noise)",
+                       {network, reconstruction, &CorruptionOptions::table()}, build<DenoisingAutoencoder>);
   dae.has_prior = false;
   dae.compute = Compute::ByArchitecture;
 
-  KindInfo& dropout = add({"dropout-ae", "autoencoder with dropout after hidden activations (--dropout)",
-                           {network, reconstruction, &DropoutOptions::table()}, build<DropoutAutoencoder>});
+  KindInfo& dropout = add("dropout-ae", "autoencoder with dropout after hidden activations (--dropout)",
+                           {network, reconstruction, &DropoutOptions::table()}, build<DropoutAutoencoder>);
   dropout.has_prior = false;
   dropout.compute = Compute::ByArchitecture;
 
-  KindInfo& iwae = add({"iwae", "importance-weighted autoencoder: a VAE trained on the k-sample bound (--iwae-k)",
-                        {network, &VaeOptions::table(), &ImportanceOptions::table()}, build<IWAE>});
+  KindInfo& iwae = add("iwae", "importance-weighted autoencoder: a VAE trained on the k-sample bound (--iwae-k)",
+                        {network, &VaeOptions::table(), &ImportanceOptions::table()}, build<IWAE>);
   iwae.likelihood = Likelihood::Bound;
   iwae.compute = Compute::ByArchitecture;
 
-  KindInfo& cvae = add({"cvae", "conditional VAE: encoder and decoder see the one-hot label (sample --label)",
-                        {network, &VaeOptions::table(), &KlOptions::table(), &LabelOptions::table()}, build<CVAE>});
+  KindInfo& cvae = add("cvae", "conditional VAE: encoder and decoder see the one-hot label (sample --label)",
+                        {network, &VaeOptions::table(), &KlOptions::table(), &LabelOptions::table()}, build<CVAE>);
   cvae.likelihood = Likelihood::Bound;
   cvae.conditional = true;
   cvae.check = mlp_only;
 
-  KindInfo& aae = add({"aae", "adversarial autoencoder: a discriminator pushes the codes toward a prior (--prior)",
-                       {network, reconstruction, &AdversarialOptions::table()}, build<AdversarialAutoencoder>});
+  KindInfo& aae = add("aae", "adversarial autoencoder: a discriminator pushes the codes toward a prior (--prior)",
+                       {network, reconstruction, &AdversarialOptions::table()}, build<AdversarialAutoencoder>);
   aae.compute = Compute::ByArchitecture;
   aae.check = AdversarialAutoencoder::check_config;
 
-  KindInfo& vq = add({"vqvae", "vector-quantised autoencoder: nearest-code codebook, straight-through gradient (--codebook-size)",
+  KindInfo& vq = add("vqvae", "vector-quantised autoencoder: nearest-code codebook, straight-through gradient (--codebook-size)",
                       {network, reconstruction, &VqOptions::table()}, build<VQVAE>,
-                      [](ModelConfig& c) { c.get<NetworkOptions>().latent_dim = 64; }, VQVAE::check_config});
+                      [](ModelConfig& c) { c.get<NetworkOptions>().latent_dim = 64; }, VQVAE::check_config);
   vq.discrete_codes = true;
   vq.compute = Compute::ByArchitecture;
 
-  KindInfo& vamp = add({"vamp", "VAE with a VampPrior: a mixture of the posteriors of learned pseudo-inputs (--pseudo-inputs)",
-                        {network, &VaeOptions::table(), &KlOptions::table(), &VampOptions::table()}, build<VampVAE>});
+  KindInfo& vamp = add("vamp", "VAE with a VampPrior: a mixture of the posteriors of learned pseudo-inputs (--pseudo-inputs)",
+                        {network, &VaeOptions::table(), &KlOptions::table(), &VampOptions::table()}, build<VampVAE>);
   vamp.likelihood = Likelihood::Bound;
   vamp.compute = Compute::ByArchitecture;
 
-  KindInfo& rbm = add({"rbm", "restricted Boltzmann machine trained by CD-k; Gibbs samples (--latent hidden units)",
-                       {&RbmOptions::table(), &ContrastiveDivergenceOptions::table()}, build<RBM>});
+  KindInfo& rbm = add("rbm", "restricted Boltzmann machine trained by CD-k; Gibbs samples (--latent hidden units)",
+                       {&RbmOptions::table(), &ContrastiveDivergenceOptions::table()}, build<RBM>);
   rbm.needs_unit_data = true;
 
-  KindInfo& deep = add({"deep-ae", "deep autoencoder: greedy RBM pretraining, unrolled, fine-tuned (Hinton 2006)",
+  KindInfo& deep = add("deep-ae", "deep autoencoder: greedy RBM pretraining, unrolled, fine-tuned (Hinton 2006)",
                         {&DeepAutoencoderOptions::table(), &ContrastiveDivergenceOptions::table(), reconstruction},
-                        build<DeepAutoencoder>});
+                        build<DeepAutoencoder>);
   deep.has_prior = false;
   deep.needs_unit_data = true;
 
   const std::vector<const OptionTable*> image_flow{&FlowOptions::table(), &MultiScaleOptions::table(),
                                                    &LogitOptions::table()};
-  KindInfo& nice = add({"nice", "NICE flow: additive couplings on the flattened image, exact likelihood",
+  KindInfo& nice = add("nice", "NICE flow: additive couplings on the flattened image, exact likelihood",
                         {&FlowOptions::table(), &LogitOptions::table()}, flow(FlowArchitecture::Nice),
-                        couplings(4, 256, "additive", "none")});
-  KindInfo& realnvp = add({"realnvp", "RealNVP flow: affine checkerboard/channel couplings, multi-scale", image_flow,
-                           flow(FlowArchitecture::RealNVP), couplings(3, 32, "affine", "none")});
+                        couplings(4, 256, "additive", "none"));
+  KindInfo& realnvp = add("realnvp", "RealNVP flow: affine checkerboard/channel couplings, multi-scale", image_flow,
+                           flow(FlowArchitecture::RealNVP), couplings(3, 32, "affine", "none"));
   realnvp.compute = Compute::Convolutional;
-  KindInfo& glow = add({"glow", "Glow flow: ActNorm, LU 1x1 convolution, affine coupling, multi-scale", image_flow,
-                        flow(FlowArchitecture::Glow), couplings(4, 64, "affine", "conv1x1-lu")});
+  KindInfo& glow = add("glow", "Glow flow: ActNorm, LU 1x1 convolution, affine coupling, multi-scale", image_flow,
+                        flow(FlowArchitecture::Glow), couplings(4, 64, "affine", "conv1x1-lu"));
   glow.compute = Compute::Convolutional;
-  KindInfo& gaussian = add({"gaussian", "per-pixel Gaussian on dequantised images: the floor for flows", {},
-                            flow(FlowArchitecture::Gaussian)});
+  KindInfo& gaussian = add("gaussian", "per-pixel Gaussian on dequantised images: the floor for flows", {},
+                            flow(FlowArchitecture::Gaussian));
   for (KindInfo* f : {&nice, &realnvp, &glow, &gaussian}) {
     f->images_only = true;
     f->likelihood = Likelihood::Dequantised;
   }
-  KindInfo& flow2d = add({"flow2d", "RealNVP flow for 2-D point sets, density picture (--data moons)",
-                          {&FlowOptions::table()}, flow(FlowArchitecture::Points2D), couplings(8, 64, "affine", "none")});
-  KindInfo& vectors = add({"flow", "RealNVP flow with LU linear maps for tabular vectors", {&FlowOptions::table()},
-                           flow(FlowArchitecture::Vectors), couplings(6, 128, "affine", "conv1x1-lu")});
+  KindInfo& flow2d = add("flow2d", "RealNVP flow for 2-D point sets, density picture (--data moons)",
+                          {&FlowOptions::table()}, flow(FlowArchitecture::Points2D), couplings(8, 64, "affine", "none"));
+  KindInfo& vectors = add("flow", "RealNVP flow with LU linear maps for tabular vectors", {&FlowOptions::table()},
+                           flow(FlowArchitecture::Vectors), couplings(6, 128, "affine", "conv1x1-lu"));
   for (KindInfo* f : {&nice, &realnvp, &glow, &gaussian, &flow2d, &vectors}) f->reconstructs = false;
   flow2d.likelihood = vectors.likelihood = Likelihood::Exact;
 
-  KindInfo& gmm = add({"gmm", "Gaussian mixture on the data, fitted by EM (--components, --covariance); exact NLL",
-                       {&MixtureOptions::table()}, build<GaussianMixtureModel>});
+  KindInfo& gmm = add("gmm", "Gaussian mixture on the data, fitted by EM (--components, --covariance); exact NLL",
+                       {&MixtureOptions::table()}, build<GaussianMixtureModel>);
   gmm.reconstructs = false;
   gmm.likelihood = Likelihood::Dequantised;
   return std::vector<KindInfo>(k.begin(), k.end());
