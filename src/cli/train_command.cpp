@@ -56,17 +56,18 @@ std::set<std::string> config_file_model_keys(const std::string& path) {
 // Sets the model flags given on the command line; every one must belong to a family of the
 // kind. Returns the keys they set.
 std::set<std::string> apply_model_flags(const TrainArgs& a, ModelConfig& model) {
-  const TableFlags& f = a.flags;
-  std::set<std::string> keys;
-  for (const auto& [flag, text] : f.given(*a.cmd)) {
+  for (const auto& [flag, text] : a.flags.given(*a.cmd)) {
     if (DataConfig::table().find_flag(flag) || TrainConfig::table().find_flag(flag) ||
         ExecutionOptions::table().find_flag(flag))
       continue;
     const OptionSpec* spec = nullptr;
-    OptionValues* group = model.options.find_flag(flag, &spec);
-    if (!group)
+    if (!model.options.find_flag(flag, &spec))
       fail(flag, "is not an option of model kind '" + model.kind + "' (its options: " + model_flags(model) + ")");
-    const auto set = f.apply(*a.cmd, group->table(), group->data());
+  }
+  // Every given flag belongs to a family of the kind: each family applies its own once.
+  std::set<std::string> keys;
+  for (const auto& group : model.options.all()) {
+    const auto set = a.flags.apply(*a.cmd, group->table(), group->data());
     keys.insert(set.begin(), set.end());
   }
   return keys;

@@ -14,14 +14,11 @@ namespace latentkit {
 
 namespace {
 
-// The data-scaling flag a kind's requirement is about, for its messages.
-std::string scaling_name(const Preprocessor& p) { return to_string(p.scaling); }
-
 void check_kind_against_data(const KindInfo& info, const Dataset& data, const DataConfig& source) {
   const Preprocessor& p = data.preprocess;
   if (info.needs_unit_data && p.scaling != Scaling::Unit)
     fail("--scaling", "model kind '" + info.name + "' has binary visible units: it needs data "
-                      "scaled to [0, 1] (--scaling unit), not '" + scaling_name(p) + "'");
+                      "scaled to [0, 1] (--scaling unit), not '" + to_string(p.scaling) + "'");
   if (info.images_only && !data.image)
     fail("--model", "kind '" + info.name + "' needs image data; " + source.source + " is a table");
   // Dequantised likelihoods are probabilities of 8-bit levels: they need x = level / 255.
