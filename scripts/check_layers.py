@@ -3,7 +3,7 @@
 
 The layers, bottom to top, are listed in LAYERS (and in docs/DESIGN.md): a file in
 include/latentkit/<layer>/ or src/<layer>/ may include headers of its own layer and of the
-layers below it. include/latentkit/error.h belongs to util.
+layers below it. include/latentkit/error.h belongs to util, the umbrella include/latentkit/latentkit.h to api.
 Usage: scripts/check_layers.py [ROOT]   (default: the repository holding this script)
 """
 import pathlib
@@ -11,12 +11,14 @@ import re
 import sys
 
 LAYERS = ["util", "data", "stats", "nn", "models", "flows", "catalog", "exec", "eval", "viz",
-          "train", "cli"]
+          "export", "train", "api", "cli"]
 INCLUDE = re.compile(r'^\s*#\s*include\s+"latentkit/([^"]+)"', re.M)
 
 
 def layer_of_header(path):
-    """'models/vae.h' -> 'models'; 'error.h' -> 'util'."""
+    """'models/vae.h' -> 'models'; 'error.h' -> 'util'; the umbrella 'latentkit.h' -> 'api'."""
+    if path == "latentkit.h":
+        return "api"
     return path.split("/")[0] if "/" in path else "util"
 
 
