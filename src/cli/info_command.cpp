@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "latentkit/version.h"
 #include "latentkit/catalog/catalog.h"
 #include "latentkit/data/data_config.h"
 #include "latentkit/error.h"

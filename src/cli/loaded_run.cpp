@@ -17,21 +17,6 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 }  // namespace
 
-LoadedRun open_run(const std::string& run_or_file, const ExecutionOptions& execution) {
-  LoadedRun run;
-  if (run_or_file.empty()) fail("--run", "a run directory or checkpoint file is required");
-  run.path = resolve_checkpoint_path(run_or_file);
-  run.checkpoint = load_checkpoint(run.path);
-  run.policy = ExecutionPolicy::choose(execution, run.checkpoint.config.model);
-  run.policy.apply();
-  run.device = run.policy.device;
-  run.model = make_model(run.checkpoint.config.model);
-  load_model_state(*run.model, run.checkpoint.model, run.path);
-  run.model->to(run.device);
-  run.model->eval();
-  return run;
-}
-
 ExecutionOptions RunFlags::execution() const {
   ExecutionOptions o;
   execution_flags.apply(*cmd, o);
@@ -49,28 +34,6 @@ void add_run_flags(CLI::App* cmd, RunFlags& flags, bool json) {
   add_execution_flags(cmd, flags.execution_flags);
   cmd->add_flag("--quiet", flags.quiet, "No informational lines");
   if (json) cmd->add_flag("--json", flags.json, "Print the figures as one JSON object on stdout");
-}
-
-Dataset LoadedRun::dataset() const {
-  Dataset d = load_dataset(checkpoint.config.data, &checkpoint.preprocess);
-  d.train.x = d.train.x.to(device);
-  d.test.x = d.test.x.to(device);
-  if (d.train.y.defined()) d.train.y = d.train.y.to(device);
-  if (d.test.y.defined()) d.test.y = d.test.y.to(device);
-  return d;
-}
-
-torch::Tensor LoadedRun::inputs(const std::string& input, const std::string& split,
-                                torch::Tensor* y) const {
-  if (!input.empty()) {
-    if (y) *y = torch::Tensor();
-    return load_inputs(input, preprocess(), checkpoint.config.model.input_dim).to(device);
-  }
-  if (split != "test" && split != "train") fail("--split", "must be 'test' or 'train'");
-  Dataset d = dataset();
-  const Split& s = split == "test" ? d.test : d.train;
-  if (y) *y = s.y;
-  return s.x;
 }
 
 void write_rows(const std::string& path, const torch::Tensor& x, const LoadedRun& run,

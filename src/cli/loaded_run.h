@@ -8,34 +8,19 @@
 #include <memory>
 #include <string>
 
-#include "latentkit/data/dataset.h"
+#include "latentkit/api/trained_model.h"
 #include "latentkit/exec/execution.h"
-#include "latentkit/models/model.h"
-#include "latentkit/train/checkpoint.h"
 #include "table_flags.h"
 
 namespace latentkit::cli {
 
-struct LoadedRun {
-  std::string path;               // the checkpoint file
-  Checkpoint checkpoint;
-  std::shared_ptr<Model> model;   // on `device`, in evaluation mode
-  torch::Device device = torch::kCPU;
-  ExecutionPolicy policy;         // applied when the run was opened
-
-  const Preprocessor& preprocess() const { return checkpoint.preprocess; }
-  const ModelConfig& model_config() const { return checkpoint.config.model; }
-  // The run's dataset, preprocessed with the saved preprocessor, on `device`.
-  Dataset dataset() const;
-  // Rows to work on: the file `input` (IDX, CSV or .npy) if given, else the `split` ("test" or
-  // "train") of the run's dataset. Returns x: [N, D] on `device`; labels through `y` when known.
-  torch::Tensor inputs(const std::string& input, const std::string& split, torch::Tensor* y) const;
-  // Image shape {C, H, W}, or empty for tabular models.
-  const std::vector<int64_t>& image_shape() const { return checkpoint.config.model.image_shape; }
-};
+// The library's opened run (api/trained_model.h), under the name the commands use.
+using LoadedRun = TrainedModel;
 
 // Opens the run and puts in place the execution policy chosen from `execution` and its kind.
-LoadedRun open_run(const std::string& run_or_file, const ExecutionOptions& execution);
+inline LoadedRun open_run(const std::string& run_or_file, const ExecutionOptions& execution) {
+  return TrainedModel::open(run_or_file, execution);
+}
 
 // The flags every command that reads a run shares.
 struct RunFlags {

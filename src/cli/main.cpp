@@ -6,6 +6,7 @@
 #include <string>
 
 #include "commands.h"
+#include "latentkit/version.h"
 #include "latentkit/error.h"
 #include "latentkit/util/runtime.h"
 
