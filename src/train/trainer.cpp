@@ -11,6 +11,7 @@
 #include "latentkit/error.h"
 #include "latentkit/eval/evaluate.h"
 #include "latentkit/train/fused_adam.h"
+#include "latentkit/train/metrics_csv.h"
 #include "latentkit/train/progress.h"
 #include "latentkit/train/stop_signal.h"
 #include "latentkit/util/atomic_file.h"
@@ -161,8 +162,10 @@ bool Trainer::run(const Checkpoint* resume) {
     restore(*resume);
     if (resume->permutation.defined()) permutation = resume->permutation.to(device_);
     truncate_metrics(dir_ + "/metrics.jsonl", progress_.epoch);
+    if (fs::exists(dir_ + "/metrics.jsonl")) write_metrics_csv(dir_ + "/metrics.jsonl", dir_ + "/metrics.csv");
   } else {
     std::remove((dir_ + "/metrics.jsonl").c_str());
+    std::remove((dir_ + "/metrics.csv").c_str());
   }
   StopSignal stop;
   while (progress_.epoch < total_epochs()) {
@@ -271,6 +274,7 @@ void Trainer::finish_epoch() {
   save("last.pt", torch::Tensor());
   if (best) save("best.pt", torch::Tensor());
   append_line(dir_ + "/metrics.jsonl", line.dump());
+  write_metrics_csv(dir_ + "/metrics.jsonl", dir_ + "/metrics.csv");
   write_pictures();
   if (!options_.quiet) {
     std::printf("epoch %lld/%lld%s  train loss %.4f  test loss %.4f", static_cast<long long>(epoch),

@@ -102,6 +102,27 @@ TEST(Trainer, ResumeEqualsUninterruptedRun) {
   auto wa = load_checkpoint(full + "/checkpoints/last.pt").model;
   auto wb = load_checkpoint(part + "/checkpoints/last.pt").model;
   for (const auto& [name, t] : wa) EXPECT_TRUE(torch::equal(t, wb.at(name))) << name;
+  // metrics.csv follows the log: one row per epoch, the resumed run's losses those of the
+  // uninterrupted one (compared as the doubles they hold).
+  auto losses = [](const std::string& dir) {
+    std::ifstream in(dir + "/metrics.csv");
+    std::string header, line;
+    std::getline(in, header);
+    EXPECT_EQ(header.rfind("epoch,train_loss,", 0), 0u) << header;
+    std::vector<std::pair<int, double>> out;
+    while (std::getline(in, line)) {
+      const size_t comma = line.find(','), next = line.find(',', comma + 1);
+      out.emplace_back(std::stoi(line.substr(0, comma)), std::stod(line.substr(comma + 1, next - comma - 1)));
+    }
+    return out;
+  };
+  const auto csv = losses(part);
+  ASSERT_EQ(csv.size(), 3u);
+  EXPECT_EQ(csv, losses(full));
+  for (size_t i = 0; i < csv.size(); ++i) {
+    EXPECT_EQ(csv[i].first, int(i) + 1);
+    EXPECT_EQ(csv[i].second, uninterrupted[i]["train"]["loss"].get<double>());
+  }
 }
 
 TEST(Trainer, LossFallsAndRunDirectoryIsComplete) {
