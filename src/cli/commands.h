@@ -26,5 +26,6 @@ void add_models_command(CLI::App& app);
 void add_options_command(CLI::App& app);
 void add_quality_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
+void add_export_command(CLI::App& app);
 
 }  // namespace latentkit::cli
