@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   add_encode_command(app);
   add_decode_command(app);
   add_score_command(app);
+  add_export_command(app);
   add_denoise_command(app);
   add_pca_command(app);
   add_quality_command(app);
