@@ -6,6 +6,7 @@
 #include <random>
 
 #include "latentkit/data/data_config.h"
+#include "latentkit/data/image_layout.h"
 #include "latentkit/data/loaders.h"
 #include "latentkit/data/synthetic.h"
 #include "latentkit/error.h"
@@ -43,20 +44,15 @@ std::string find_idx_file(const std::string& dir, const std::string& name, const
   fail(base.string() + ".gz", std::string("no such file (nor ") + base.string() + ")" + hint);
 }
 
-// An images file [N, H, W] -> raw [N, H*W] float32 pixel levels 0..255.
+// An images file [N, H, W], [N, C, H, W] or [N, H, W, C] -> raw [N, C*H*W] float32 pixel
+// levels 0..255 in C, H, W order (float files holding [0, 1] intensities are scaled to levels).
 torch::Tensor read_images(const std::string& path, ImageShape& shape) {
   const torch::Tensor t = read_idx(path);
-  if (t.dim() != 3)
-    fail(path, "expected images [N, H, W], found a " + std::to_string(t.dim()) + "-D array");
-  if (t.scalar_type() != torch::kUInt8 && t.numel() > 0) {
-    // Float IDX images are accepted when they hold pixel levels, so unit scaling stays /255.
-    const double lo = t.min().item<double>(), hi = t.max().item<double>();
-    if (lo < 0 || hi > 255)
-      fail(path, "image values must be pixel levels in 0..255, found " + std::to_string(lo) + ".." +
-                     std::to_string(hi));
-  }
-  shape = ImageShape{1, t.size(1), t.size(2)};
-  return t.reshape({t.size(0), t.size(1) * t.size(2)}).to(torch::kFloat32);
+  if (t.dim() != 3 && t.dim() != 4)
+    fail(path, "expected images [N, H, W], [N, C, H, W] or [N, H, W, C], found a " +
+                   std::to_string(t.dim()) + "-D array");
+  shape = image_shape_of(t, path);
+  return to_pixel_levels(image_rows(t, shape, -1, path), path);
 }
 
 // A labels file [N] -> [N] int64; N must match the images file's count.
@@ -86,11 +82,14 @@ RawData load_idx_dir(const std::string& dir, const char* hint) {
   d.train_y = read_labels(train_labels, d.train_x.size(0), train_images);
   d.test_x = read_images(test_images, test_shape);
   d.test_y = read_labels(test_labels, d.test_x.size(0), test_images);
-  if (test_shape.height != train_shape.height || test_shape.width != train_shape.width)
-    fail(test_images, "images are " + std::to_string(test_shape.height) + "x" +
+  if (test_shape.channels != train_shape.channels || test_shape.height != train_shape.height ||
+      test_shape.width != train_shape.width)
+    fail(test_images, "images are " + std::to_string(test_shape.channels) + "x" +
+                          std::to_string(test_shape.height) + "x" +
                           std::to_string(test_shape.width) + " but the training images are " +
+                          std::to_string(train_shape.channels) + "x" +
                           std::to_string(train_shape.height) + "x" +
-                          std::to_string(train_shape.width));
+                          std::to_string(train_shape.width) + " (channels x height x width)");
   d.image = train_shape;
   return d;
 }
@@ -109,10 +108,49 @@ int64_t test_count(int64_t n, double fraction) {
   return std::clamp<int64_t>(std::llround(double(n) * fraction), 0, std::max<int64_t>(n - 1, 0));
 }
 
+// Rows x: [N, D] (and labels y: [N] or undefined) -> a seeded train/test split.
+RawData split_rows(const DataConfig& c, const torch::Tensor& x, const torch::Tensor& y) {
+  const int64_t n = x.size(0), n_test = test_count(n, c.test_fraction);
+  const torch::Tensor perm = permutation(n, c.seed);
+  const torch::Tensor train_idx = perm.narrow(0, 0, n - n_test),
+                      test_idx = perm.narrow(0, n - n_test, n_test);
+  RawData d;
+  d.train_x = x.index_select(0, train_idx);
+  d.test_x = x.index_select(0, test_idx);
+  if (y.defined()) {
+    d.train_y = y.index_select(0, train_idx);
+    d.test_y = y.index_select(0, test_idx);
+  }
+  return d;
+}
+
+// A .npy image set [N, H, W], [N, C, H, W] or [N, H, W, C] -> a split of [N, C*H*W] pixel
+// levels (uint8 as is, float [0, 1] intensities times 255), with its image shape.
+RawData load_npy_images(const DataConfig& c, const std::string& path, const torch::Tensor& a) {
+  if (a.size(0) == 0) fail(path, "has no images");
+  if (c.label_column >= 0)
+    fail(path, "is an image array, which has no label column (label_column " +
+                   std::to_string(c.label_column) + " applies to tables)");
+  const ImageShape shape = image_shape_of(a, path);
+  RawData d = split_rows(c, to_pixel_levels(image_rows(a, shape, -1, path), path), {});
+  d.image = shape;
+  return d;
+}
+
 // A CSV or .npy table [N, C] -> train/test split of [N, C'] (the label column moved to y).
+// A .npy array of rank 3 or 4 is an image set instead (load_npy_images).
 RawData load_table(const DataConfig& c, const std::string& path) {
-  torch::Tensor table =
-      starts_with(c.source, "csv:") ? read_csv(path, c.csv_header) : read_npy(path);
+  torch::Tensor table;
+  if (starts_with(c.source, "csv:")) {
+    table = read_csv(path, c.csv_header);
+  } else {
+    const torch::Tensor a = read_npy_array(path);
+    if (a.dim() == 3 || a.dim() == 4) return load_npy_images(c, path, a);
+    if (a.dim() != 2)
+      fail(path, "rank " + std::to_string(a.dim()) +
+                     ", expected a 2-D table or images [N, H, W], [N, C, H, W], [N, H, W, C]");
+    table = a.to(torch::kFloat32);
+  }
   if (table.size(0) == 0) fail(path, "has no rows");
   torch::Tensor y;
   if (c.label_column >= 0) {
@@ -126,18 +164,7 @@ RawData load_table(const DataConfig& c, const std::string& path) {
                                    .masked_select(torch::arange(table.size(1)) != c.label_column);
     table = table.index_select(1, keep);
   }
-  const int64_t n = table.size(0), n_test = test_count(n, c.test_fraction);
-  const torch::Tensor perm = permutation(n, c.seed);
-  const torch::Tensor train_idx = perm.narrow(0, 0, n - n_test),
-                      test_idx = perm.narrow(0, n - n_test, n_test);
-  RawData d;
-  d.train_x = table.index_select(0, train_idx);
-  d.test_x = table.index_select(0, test_idx);
-  if (y.defined()) {
-    d.train_y = y.index_select(0, train_idx);
-    d.test_y = y.index_select(0, test_idx);
-  }
-  return d;
+  return split_rows(c, table, y);
 }
 
 // Synthetic points are i.i.d., so the last test_fraction of the draw is the test split.
@@ -205,25 +232,25 @@ Dataset load_dataset(const DataConfig& config, const Preprocessor* fitted) {
   return d;
 }
 
-// -> x: [N, dim] in model space
+// -> x: [N, dim] in model space. Image arrays (rank 3 or 4: IDX files, .npy) become C, H, W rows
+// of pixel levels by the same rules as image data sources; 2-D tables pass as they are.
 torch::Tensor load_inputs(const std::string& path, const Preprocessor& preprocess, int64_t dim) {
   std::string ext = std::filesystem::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char ch) { return char(std::tolower(ch)); });
-  torch::Tensor raw;
-  if (ext == ".csv") {
-    raw = read_csv(path, "auto");
-  } else if (ext == ".npy") {
-    raw = read_npy(path);
-  } else {
-    const torch::Tensor t = read_idx(path);
-    if (t.dim() < 2)
-      fail(path, "expected images [N, H, W], found a " + std::to_string(t.dim()) + "-D array");
-    raw = t.flatten(1).to(torch::kFloat32);
-  }
-  if (raw.size(1) != dim)
-    fail(path, "has " + std::to_string(raw.size(1)) + " columns, the model expects " +
+  torch::Tensor values;
+  if (ext == ".csv")
+    values = read_csv(path, "auto");
+  else
+    values = ext == ".npy" ? read_npy_array(path) : read_idx(path);
+  if (values.dim() < 2)
+    fail(path, "expected rows [N, D] or images [N, H, W], [N, C, H, W], [N, H, W, C], found a " +
+                   std::to_string(values.dim()) + "-D array");
+  if (values.dim() == 2 && values.size(1) != dim)
+    fail(path, "has " + std::to_string(values.size(1)) + " columns, the model expects " +
                    std::to_string(dim));
+  torch::Tensor raw = image_rows(values, std::nullopt, dim, path);
+  if (values.dim() > 2) raw = to_pixel_levels(raw, path);
   return preprocess.apply(raw);
 }
 

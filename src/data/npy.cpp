@@ -1,11 +1,14 @@
 // NumPy .npy files: "\x93NUMPY", a version (1.0: 2-byte header length; 2.0/3.0: 4-byte), then a
 // Python dict literal {'descr': '<f4', 'fortran_order': False, 'shape': (N, D), } padded with
-// spaces and '\n', then the raw array. Only what latentkit exchanges is supported: 2-D arrays
-// of little-endian float32/float64 or uint8.
+// spaces and '\n', then the raw array. Only what latentkit exchanges is supported: arrays of rank
+// 1 to 4 of little-endian numbers (uint8, int8, int16, uint16, int32, uint32, int64, float32,
+// float64).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,7 +43,7 @@ class HeaderParser {
       expect(':');
       if (key == "descr") {
         if (peek('['))
-          fail(path_, "unsupported dtype: a structured array (expected '<f4' or '<f8')");
+          fail(path_, "unsupported dtype: a structured array (expected numbers, e.g. '<f4')");
         h.descr = string_literal();
         have_descr = true;
       } else if (key == "fortran_order") {
@@ -127,10 +130,72 @@ uint64_t le(const uint8_t* p, int n) {
   return v;
 }
 
+// A dtype latentkit reads: its size, and the tensor type it is read into.
+struct Dtype {
+  size_t size;
+  torch::ScalarType type;
+};
+
+// numpy's descr -> Dtype; one-byte types may say '|', '<' or '=' (byte order is moot).
+std::optional<Dtype> dtype_of(const std::string& descr) {
+  if (descr.size() != 3 || (descr[0] != '<' && descr[0] != '|' && descr[0] != '=')) return {};
+  const std::string t = descr.substr(1);
+  if (t == "u1") return Dtype{1, torch::kUInt8};
+  if (t == "i1") return Dtype{1, torch::kInt8};
+  if (descr[0] == '|') return {};  // wider types need a byte order
+  if (t == "i2") return Dtype{2, torch::kInt16};
+  if (t == "u2") return Dtype{2, torch::kInt32};
+  if (t == "i4") return Dtype{4, torch::kInt32};
+  if (t == "u4") return Dtype{4, torch::kInt64};
+  if (t == "i8") return Dtype{8, torch::kInt64};
+  if (t == "f4") return Dtype{4, torch::kFloat32};
+  if (t == "f8") return Dtype{8, torch::kFloat32};
+  return {};
+}
+
+// n elements of `descr` at data -> out (a contiguous tensor of dtype_of(descr)->type).
+void decode(const std::string& path, const std::string& descr, const uint8_t* data, int64_t n,
+            torch::Tensor& out) {
+  const std::string t = descr.substr(1);
+  static_assert(sizeof(float) == 4 && sizeof(double) == 8, "IEEE floats expected");
+  // Raw copies assume a little-endian host, like the '<' in the dtypes accepted.
+  if (t == "f8") {
+    float* o = out.data_ptr<float>();
+    for (int64_t i = 0; i < n; ++i) {
+      double v;
+      std::memcpy(&v, data + 8 * i, 8);
+      if (std::isfinite(v) && std::fabs(v) > std::numeric_limits<float>::max())
+        fail(path, "value " + std::to_string(v) + " is outside the float32 range");
+      o[i] = float(v);
+    }
+  } else if (t == "u2") {
+    int32_t* o = out.data_ptr<int32_t>();
+    for (int64_t i = 0; i < n; ++i) o[i] = int32_t(le(data + 2 * i, 2));
+  } else if (t == "u4") {
+    int64_t* o = out.data_ptr<int64_t>();
+    for (int64_t i = 0; i < n; ++i) o[i] = int64_t(le(data + 4 * i, 4));
+  } else if (n > 0) {
+    std::memcpy(out.data_ptr(), data, size_t(n) * out.element_size());
+  }
+}
+
+// Position of flat index i in an array of `shape`, for error messages: "[1, 0, 2]".
+std::string index_text(int64_t i, const std::vector<int64_t>& shape) {
+  std::vector<int64_t> idx(shape.size());
+  for (size_t d = shape.size(); d-- > 0;) {
+    idx[d] = i % shape[d];
+    i /= shape[d];
+  }
+  std::string s = "[";
+  for (size_t d = 0; d < idx.size(); ++d) s += (d ? ", " : "") + std::to_string(idx[d]);
+  return s + "]";
+}
+
 }  // namespace
 
-// -> [N, D] float32 in C order whatever the file's order.
-torch::Tensor read_npy(const std::string& path) {
+// -> the stored shape in C order whatever the file's order; uint8, int8, int16, int32, int64 or
+// float32 (float64 is narrowed, uint16 and uint32 widened).
+torch::Tensor read_npy_array(const std::string& path) {
   const std::string bytes = read_input_file(path);
   const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
   if (bytes.compare(0, kMagic.size(), kMagic) != 0)
@@ -148,62 +213,60 @@ torch::Tensor read_npy(const std::string& path) {
   const NpyHeader h =
       HeaderParser(path, std::string_view(bytes).substr(8 + len_bytes, header_len)).parse();
 
-  size_t elem = 0;
-  if (h.descr == "<f4")
-    elem = 4;
-  else if (h.descr == "<f8")
-    elem = 8;
-  else if (h.descr == "|u1" || h.descr == "<u1")
-    elem = 1;
-  else
-    fail(path, "unsupported dtype '" + h.descr + "' (expected '<f4', '<f8' or '|u1')");
-  if (h.shape.size() != 2)
-    fail(path, "rank " + std::to_string(h.shape.size()) + ", expected a 2-D array");
-  const int64_t rows = h.shape[0], cols = h.shape[1];
+  const std::optional<Dtype> dtype = dtype_of(h.descr);
+  if (!dtype)
+    fail(path, "unsupported dtype '" + h.descr +
+                   "' (expected little-endian numbers: '<f4', '<f8', '|u1', '|i1', '<i2', '<u2', "
+                   "'<i4', '<u4' or '<i8')");
+  if (h.shape.empty() || h.shape.size() > 4)
+    fail(path, "rank " + std::to_string(h.shape.size()) + ", expected an array of rank 1 to 4");
   const uint64_t found = bytes.size() - data_start;
-  // Absurd shapes would overflow rows * cols * elem; no file can back them anyway.
-  if (rows != 0 && cols != 0 && uint64_t(cols) > (uint64_t(1) << 62) / elem / uint64_t(rows))
-    fail(path, "truncated: the header declares shape (" + std::to_string(rows) + ", " +
-                   std::to_string(cols) + ") but only " + std::to_string(found) +
-                   " bytes of data follow");
-  const uint64_t expected = uint64_t(rows) * uint64_t(cols) * elem;
+  // Absurd shapes would overflow the product; no file can back them anyway.
+  uint64_t expected = dtype->size;
+  bool too_large = false;
+  for (int64_t d : h.shape) {
+    if (d != 0 && expected > (uint64_t(1) << 62) / uint64_t(d)) too_large = true;
+    else expected *= uint64_t(d);
+  }
+  if (too_large)
+    fail(path, "truncated: the header declares more data than the " + std::to_string(found) +
+                   " bytes that follow");
   if (found < expected)
     fail(path, "truncated: expected " + std::to_string(expected) + " bytes of data, found " +
                    std::to_string(found));
   if (found > expected)
     fail(path, std::to_string(found - expected) + " bytes of trailing garbage after the data");
 
-  // Fortran order stores the transpose contiguously: read [D, N], then transpose.
-  const std::vector<int64_t> stored =
-      h.fortran_order ? std::vector<int64_t>{cols, rows} : std::vector<int64_t>{rows, cols};
-  torch::Tensor x = torch::empty(stored, torch::kFloat32);
-  float* out = x.data_ptr<float>();
-  const uint8_t* data = p + data_start;
-  const int64_t n = rows * cols;
-  static_assert(sizeof(float) == 4 && sizeof(double) == 8, "IEEE floats expected");
-  // Raw copies assume a little-endian host, like the '<' in the dtypes accepted.
-  if (elem == 4) {
-    if (n > 0) std::memcpy(out, data, size_t(n) * 4);
-  } else if (elem == 8) {
-    for (int64_t i = 0; i < n; ++i) {
-      double v;
-      std::memcpy(&v, data + 8 * i, 8);
-      if (std::isfinite(v) && std::fabs(v) > std::numeric_limits<float>::max())
-        fail(path, "value " + std::to_string(v) + " is outside the float32 range");
-      out[i] = float(v);
-    }
-  } else {
-    for (int64_t i = 0; i < n; ++i) out[i] = float(data[i]);
+  // Fortran order stores the transpose contiguously: read the reversed shape, then permute back.
+  std::vector<int64_t> stored = h.shape;
+  if (h.fortran_order) std::reverse(stored.begin(), stored.end());
+  torch::Tensor x = torch::empty(stored, dtype->type);
+  decode(path, h.descr, p + data_start, x.numel(), x);
+  if (h.fortran_order) {
+    std::vector<int64_t> back(stored.size());
+    for (size_t d = 0; d < back.size(); ++d) back[d] = int64_t(back.size() - 1 - d);
+    x = x.permute(back).contiguous();
   }
-  if (h.fortran_order) x = x.t().contiguous();
 
-  const float* v = x.data_ptr<float>();
-  for (int64_t i = 0; i < n; ++i)
-    if (!std::isfinite(v[i]))
-      fail(path, std::string(std::isnan(v[i]) ? "NaN" : "infinite value") + " at row " +
-                     std::to_string(i / cols) + ", column " + std::to_string(i % cols) +
-                     " (0-based)");
+  if (x.scalar_type() == torch::kFloat32) {
+    const float* v = x.data_ptr<float>();
+    for (int64_t i = 0; i < x.numel(); ++i)
+      if (!std::isfinite(v[i])) {
+        const std::string where =
+            h.shape.size() == 2 ? "row " + std::to_string(i / h.shape[1]) + ", column " +
+                                      std::to_string(i % h.shape[1]) + " (0-based)"
+                                : "element " + index_text(i, h.shape);
+        fail(path, std::string(std::isnan(v[i]) ? "NaN" : "infinite value") + " at " + where);
+      }
+  }
   return x;
+}
+
+// -> [N, D] float32
+torch::Tensor read_npy(const std::string& path) {
+  const torch::Tensor x = read_npy_array(path);
+  if (x.dim() != 2) fail(path, "rank " + std::to_string(x.dim()) + ", expected a 2-D array");
+  return x.to(torch::kFloat32);
 }
 
 // x: [N, D] -> a version 1.0 file of '<f4', its data 64-byte aligned as numpy itself writes.

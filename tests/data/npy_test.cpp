@@ -97,9 +97,12 @@ TEST(ReadNpy, Version2HeaderAndUint8AndDoubleQuotes) {
 TEST(ReadNpy, RejectsUnsupportedDtype) {
   TempDir dir;
   const auto p = dir.write(
-      "i8.npy",
-      npy("{'descr': '<i8', 'fortran_order': False, 'shape': (1, 1), }", raw<int64_t>({7})));
-  EXPECT_INPUT_ERROR(read_npy(p), p, "unsupported dtype '<i8'");
+      "f2.npy",
+      npy("{'descr': '<f2', 'fortran_order': False, 'shape': (1, 2), }", raw<float>({7})));
+  EXPECT_INPUT_ERROR(read_npy(p), p, "unsupported dtype '<f2'");
+  const auto b = dir.write(
+      "be.npy", npy("{'descr': '>f4', 'fortran_order': False, 'shape': (1, 1), }", raw<float>({7})));
+  EXPECT_INPUT_ERROR(read_npy(b), b, "unsupported dtype '>f4'");
 }
 
 TEST(ReadNpy, RejectsRank3AndRank1) {
@@ -159,6 +162,55 @@ TEST(WriteNpy, ExactBytesVersion1Aligned) {
   expected += raw<float>({1, -2, 0.5f, 3, 4, 5});
   EXPECT_EQ(bytes.size(), expected.size());
   EXPECT_EQ(bytes, expected);
+}
+
+TEST(ReadNpyArray, ImageArraysKeepShapeAndIntegerType) {
+  TempDir dir;
+  // [2, 3, 1, 2] uint8 in C order: element (n, c, 0, w) = 100 n + 10 c + w.
+  std::string bytes;
+  for (int n = 0; n < 2; ++n)
+    for (int c = 0; c < 3; ++c)
+      for (int w = 0; w < 2; ++w) bytes += char(100 * n + 10 * c + w);
+  const auto p = dir.write(
+      "u8.npy", npy("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3, 1, 2), }", bytes));
+  const auto x = latentkit::read_npy_array(p);
+  ASSERT_EQ(x.scalar_type(), torch::kUInt8);
+  ASSERT_EQ(x.sizes(), (std::vector<int64_t>{2, 3, 1, 2}));
+  for (int n = 0; n < 2; ++n)
+    for (int c = 0; c < 3; ++c)
+      for (int w = 0; w < 2; ++w) EXPECT_EQ(x[n][c][0][w].item<int>(), 100 * n + 10 * c + w);
+  // The table reader still wants two dimensions.
+  EXPECT_INPUT_ERROR(read_npy(p), p, "rank 4, expected a 2-D array");
+}
+
+TEST(ReadNpyArray, IntegerTypesAndFortranOrder) {
+  TempDir dir;
+  const auto i8 = dir.write(
+      "i8.npy", npy("{'descr': '<i8', 'fortran_order': False, 'shape': (1, 2), }",
+                    raw<int64_t>({7, -3})));
+  const auto a = latentkit::read_npy_array(i8);
+  ASSERT_EQ(a.scalar_type(), torch::kInt64);
+  EXPECT_EQ(a[0][0].item<int64_t>(), 7);
+  EXPECT_EQ(a[0][1].item<int64_t>(), -3);
+  const auto u2 = dir.write(
+      "u2.npy", npy("{'descr': '<u2', 'fortran_order': False, 'shape': (2,), }",
+                    raw<uint16_t>({65535, 1})));
+  const auto b = latentkit::read_npy_array(u2);
+  ASSERT_EQ(b.scalar_type(), torch::kInt32);
+  EXPECT_EQ(b[0].item<int32_t>(), 65535);
+  // Fortran order of a [2, 2, 2] array: the first index varies fastest in the file.
+  std::vector<float> stored(8);
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j)
+      for (int k = 0; k < 2; ++k) stored[i + 2 * j + 4 * k] = float(100 * i + 10 * j + k);
+  std::string data(32, '\0');
+  std::memcpy(data.data(), stored.data(), 32);
+  const auto f = dir.write(
+      "f.npy", npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2, 2), }", data));
+  const auto c = latentkit::read_npy_array(f);
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j)
+      for (int k = 0; k < 2; ++k) EXPECT_EQ(c[i][j][k].item<float>(), 100 * i + 10 * j + k);
 }
 
 }  // namespace npy_test

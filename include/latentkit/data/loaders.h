@@ -16,9 +16,15 @@ torch::Tensor read_idx(const std::string& path);
 // with a non-numeric cell is a header), "yes" or "no". Returns [N, D] float32.
 torch::Tensor read_csv(const std::string& path, const std::string& header = "auto");
 
-// A NumPy .npy file holding a 2-D float32 or float64 array (C or Fortran order). Returns [N, D]
+// A NumPy .npy file holding a 2-D array of numbers (C or Fortran order). Returns [N, D]
 // float32.
 torch::Tensor read_npy(const std::string& path);
+
+// A NumPy .npy array of rank 1 to 4 with its stored shape (C or Fortran order): uint8, int8,
+// int16, int32 and int64 arrays keep their type (uint16 and uint32 widen to int32 and int64),
+// float32 and float64 arrays become float32. Image sets are [N, H, W], [N, C, H, W] or
+// [N, H, W, C] arrays (see data/image_layout.h).
+torch::Tensor read_npy_array(const std::string& path);
 
 // Writers, used for outputs (encode, score). Atomic: a temporary file renamed into place.
 void write_npy(const std::string& path, const torch::Tensor& x);  // x: [N, D] float32
