@@ -6,6 +6,8 @@
 
 #include "commands.h"
 #include "latentkit/error.h"
+#include "latentkit/eval/batched.h"
+#include "latentkit/export/projector.h"
 #include "latentkit/export/torchscript.h"
 #include "loaded_run.h"
 
@@ -17,6 +19,9 @@ struct ExportArgs {
   RunFlags run;
   std::string format;
   std::string out;
+  std::string input;          // projector: a file of inputs instead of the run's data
+  std::string split = "test"; // projector
+  int64_t limit = 0;          // projector: at most this many points (0: all)
 };
 
 // A TorchScript module with the weights and the preprocessing inside (docs/EXPORT.md).
@@ -31,9 +36,31 @@ void export_torchscript_format(const ExportArgs& a) {
               << (run.model->has_log_likelihood() ? ", log_likelihood" : "") << ", score)\n";
 }
 
-// The TensorFlow Embedding Projector's files.
+// The TensorFlow Embedding Projector's files: the codes of a split (or of --input), with labels,
+// class names and, for image models, a sprite of the inputs.
 void export_projector_format(const ExportArgs& a) {
-  fail("--format", "'projector' is not available in this build");
+  if (a.limit < 0) fail("--limit", "must be >= 0");
+  LoadedRun run = a.run.open();
+  torch::Tensor y;
+  torch::Tensor x = run.inputs(a.input, a.split, &y);  // [N, D] model space
+  if (a.limit > 0 && a.limit < x.size(0)) {
+    x = x.narrow(0, 0, a.limit);
+    if (y.defined()) y = y.narrow(0, 0, a.limit);
+  }
+  ProjectorData d;
+  d.name = run.kind() + ": " + (a.input.empty() ? a.split : a.input) + " codes";
+  d.codes = encode_batched(*run.model, x, y).cpu();
+  d.labels = y.defined() ? y.cpu() : torch::Tensor();
+  d.class_names = run.class_names();
+  if (!run.image_shape().empty()) {
+    d.images = run.to_raw(x);
+    d.image_shape = run.image_shape();
+  }
+  write_projector(a.out, d);
+  if (!a.run.quiet)
+    std::cout << "exported " << x.size(0) << " codes of " << run.kind() << " to " << a.out
+              << "/ (tensors.tsv, metadata.tsv" << (d.images.defined() ? ", sprite.png" : "")
+              << ", projector_config.json, projector_config.pbtxt)\n";
 }
 
 struct Format {
@@ -56,7 +83,10 @@ void add_export_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("export", "Export a trained run: a TorchScript module, or Embedding Projector files");
   add_run_flags(cmd, a->run);
   cmd->add_option("--format", a->format, "torchscript or projector")->required();
-  cmd->add_option("--out", a->out, "Output file (torchscript: model.pt)")->required();
+  cmd->add_option("--out", a->out, "Output: a file (torchscript: model.pt) or a directory (projector)")->required();
+  cmd->add_option("--input", a->input, "projector: IDX, CSV or .npy file of inputs (default: the run's data)");
+  cmd->add_option("--split", a->split, "projector: test or train, when --input is not given")->capture_default_str();
+  cmd->add_option("--limit", a->limit, "projector: at most this many points (0: all)")->capture_default_str();
   cmd->callback([a] { run_export(*a); });
 }
 

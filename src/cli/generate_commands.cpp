@@ -87,8 +87,10 @@ void run_reconstruct(const GenerateArgs& a) {
   ScopedSeed seed(run.device, a.seed);
   auto r = run.model->reconstruct(x, y);
   torch::Tensor rows = r;
-  if (!run.image_shape().empty()) {
-    // Rows of inputs, each followed by the row of their reconstructions.
+  const bool png = a.out.size() > 4 && a.out.substr(a.out.size() - 4) == ".png";
+  if (png && !run.image_shape().empty()) {
+    // A picture: rows of inputs, each followed by the row of their reconstructions. Tables
+    // (.csv, .npy) hold the reconstructions alone, one per input row.
     const int64_t cols = a.columns, grid_rows = (n + cols - 1) / cols;
     auto pad = [&](const torch::Tensor& t) {
       return torch::cat({t, torch::zeros({grid_rows * cols - n, t.size(1)}, t.options())});
