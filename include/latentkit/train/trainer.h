@@ -6,6 +6,7 @@
 // A run directory holds:
 //   config.json                 the RunConfig (re-runnable with `train --config`)
 //   metrics.jsonl               one JSON object per epoch
+//   metrics.csv                 the same flattened into a table (train/metrics_csv.h)
 //   checkpoints/last.pt, best.pt
 //   samples.png, reconstructions.png (image data); density.png (2-D data, models with an exact
 //                               likelihood: the data's histogram beside the model's density)
