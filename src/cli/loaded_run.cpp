@@ -2,11 +2,8 @@
 
 #include <torch/torch.h>
 
-#include "latentkit/catalog/catalog.h"
-#include "latentkit/data/data_config.h"
 #include "latentkit/data/loaders.h"
 #include "latentkit/error.h"
-#include "latentkit/util/runtime.h"
 #include "latentkit/viz/image_grid.h"
 
 namespace latentkit::cli {
@@ -38,7 +35,7 @@ void add_run_flags(CLI::App* cmd, RunFlags& flags, bool json) {
 
 void write_rows(const std::string& path, const torch::Tensor& x, const LoadedRun& run,
                 int64_t columns) {
-  auto raw = run.preprocess().invert(x.detach().cpu().to(torch::kFloat32));  // [N, D]
+  const torch::Tensor raw = run.to_raw(x);  // [N, D]
   if (ends_with(path, ".png")) {
     if (run.image_shape().empty())
       fail(path, "a PNG needs an image model; this one is tabular (write .csv or .npy)");
