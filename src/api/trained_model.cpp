@@ -29,6 +29,12 @@ torch::Tensor labels_on(const torch::Tensor& labels, int64_t rows, const torch::
   return labels.to(device, torch::kLong);
 }
 
+// {C, H, W} or {} -> the data layer's ImageShape, or none for a tabular model.
+std::optional<ImageShape> shape_of(const std::vector<int64_t>& chw) {
+  if (chw.empty()) return std::nullopt;
+  return ImageShape{chw[0], chw[1], chw[2]};
+}
+
 }  // namespace
 
 TrainedModel TrainedModel::open(const std::string& run_or_checkpoint, const ExecutionOptions& execution) {
@@ -53,9 +59,7 @@ std::vector<std::string> TrainedModel::class_names() const {
 // raw: [N, D] or [N, (C,) H, W (, C)] -> [N, D] model space on `device`
 torch::Tensor TrainedModel::to_model_space(const torch::Tensor& raw, const std::string& where) const {
   if (!raw.defined()) fail(where, "no data (an undefined tensor)");
-  std::optional<ImageShape> shape;
-  if (!image_shape().empty()) shape = ImageShape{image_shape()[0], image_shape()[1], image_shape()[2]};
-  const torch::Tensor rows = image_rows(raw.cpu(), shape, input_dim(), where);  // [N, D] float32
+  const torch::Tensor rows = image_rows(raw.cpu(), shape_of(image_shape()), input_dim(), where);  // [N, D] float32
   if (!torch::isfinite(rows).all().item<bool>()) fail(where, "holds NaN or infinite values");
   return preprocess().apply(rows).to(device);
 }
@@ -136,7 +140,7 @@ torch::Tensor TrainedModel::inputs(const std::string& input, const std::string& 
                                    torch::Tensor* y) const {
   if (!input.empty()) {
     if (y) *y = torch::Tensor();
-    return load_inputs(input, preprocess(), input_dim()).to(device);
+    return load_inputs(input, preprocess(), input_dim(), shape_of(image_shape())).to(device);
   }
   if (split != "test" && split != "train") fail("--split", "must be 'test' or 'train'");
   Dataset d = dataset();

@@ -112,7 +112,7 @@ void add_denoise_command(CLI::App& app) {
   cmd->add_option("--noise", a->noise, "Corruption KIND:LEVEL: gaussian:STD, mask:FRACTION, salt-pepper:FRACTION")
       ->required();
   cmd->add_option("--out", a->out, "Output: .png grid (image models), .csv or .npy")->required();
-  cmd->add_option("--input", a->input, "IDX, CSV or .npy file of inputs (default: the run's test split)");
+  cmd->add_option("--input", a->input, "IDX, CSV, .npy or PNG/JPEG file (or folder of images) of inputs (default: the run's test split)");
   cmd->add_option("--n", a->n, "Inputs shown in the output")->capture_default_str();
   cmd->add_option("--columns", a->columns, "Grid columns")->capture_default_str();
   cmd->add_option("--seed", a->seed, "Seed of the corruption (and any model sampling)")->capture_default_str();

@@ -89,7 +89,7 @@ void run_score(const RowsArgs& a) {
 void add_rows_options(CLI::App* cmd, RowsArgs& a) {
   add_run_flags(cmd, a.run);
   cmd->add_option("--out", a.out, "Output file: .csv or .npy")->required();
-  cmd->add_option("--input", a.input, "IDX, CSV or .npy file of inputs (default: the run's data)");
+  cmd->add_option("--input", a.input, "IDX, CSV, .npy or PNG/JPEG file (or folder of images) of inputs (default: the run's data)");
   cmd->add_option("--split", a.split, "test or train, when --input is not given")->capture_default_str();
   cmd->add_option("--batch-size", a.batch_size, "Batch size")->capture_default_str();
 }

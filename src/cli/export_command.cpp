@@ -84,7 +84,7 @@ void add_export_command(CLI::App& app) {
   add_run_flags(cmd, a->run);
   cmd->add_option("--format", a->format, "torchscript or projector")->required();
   cmd->add_option("--out", a->out, "Output: a file (torchscript: model.pt) or a directory (projector)")->required();
-  cmd->add_option("--input", a->input, "projector: IDX, CSV or .npy file of inputs (default: the run's data)");
+  cmd->add_option("--input", a->input, "projector: IDX, CSV, .npy or PNG/JPEG file (or folder of images) of inputs (default: the run's data)");
   cmd->add_option("--split", a->split, "projector: test or train, when --input is not given")->capture_default_str();
   cmd->add_option("--limit", a->limit, "projector: at most this many points (0: all)")->capture_default_str();
   cmd->callback([a] { run_export(*a); });

@@ -148,7 +148,7 @@ void add_reconstruct_command(CLI::App& app) {
   a->n = 32;
   auto* cmd = app.add_subcommand("reconstruct", "Reconstruct inputs (PNG: inputs beside reconstructions)");
   add_common(cmd, *a);
-  cmd->add_option("--input", a->input, "IDX, CSV or .npy file of inputs (default: the run's data)");
+  cmd->add_option("--input", a->input, "IDX, CSV, .npy or PNG/JPEG file (or folder of images) of inputs (default: the run's data)");
   cmd->add_option("--split", a->split, "test or train, when --input is not given")->capture_default_str();
   cmd->add_option("--n", a->n, "Number of inputs")->capture_default_str();
   cmd->add_option("--seed", a->seed, "Random seed (stochastic encoders)")->capture_default_str();

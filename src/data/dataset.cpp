@@ -6,6 +6,7 @@
 #include <random>
 
 #include "latentkit/data/data_config.h"
+#include "latentkit/data/image_folder.h"
 #include "latentkit/data/image_layout.h"
 #include "latentkit/data/loaders.h"
 #include "latentkit/data/synthetic.h"
@@ -164,7 +165,36 @@ RawData load_table(const DataConfig& c, const std::string& path) {
                                    .masked_select(torch::arange(table.size(1)) != c.label_column);
     table = table.index_select(1, keep);
   }
-  return split_rows(c, table, y);
+  if (c.image_shape.empty()) return split_rows(c, table, y);
+  const ImageShape shape = parse_image_shape(c.image_shape, "image_shape");
+  if (table.size(1) != shape.numel())
+    fail(path, "rows hold " + std::to_string(table.size(1)) + " values (without labels), but " +
+                   "--image-shape " + c.image_shape + " needs " + std::to_string(shape.numel()));
+  RawData d = split_rows(c, to_pixel_levels(table, path), y);
+  d.image = shape;
+  return d;
+}
+
+// A folder of PNG/JPEG files -> its own train/test split, or one split by seed.
+RawData load_image_folder(const DataConfig& c, const std::string& dir) {
+  ImageFolder f = read_image_folder(dir, parse_image_size(c.image_size, "image_size"));
+  RawData d;
+  if (f.has_split) {
+    // Files come sorted by class folder; a seeded order makes a split's first images (pictures,
+    // --limit) a mix of the classes, as in the image sets that ship shuffled.
+    const torch::Tensor train_order = permutation(f.train_x.size(0), c.seed);
+    const torch::Tensor test_order = permutation(f.test_x.size(0), c.seed);
+    d.train_x = f.train_x.index_select(0, train_order);
+    d.test_x = f.test_x.index_select(0, test_order);
+    if (f.train_y.defined()) {
+      d.train_y = f.train_y.index_select(0, train_order);
+      d.test_y = f.test_y.index_select(0, test_order);
+    }
+  } else {
+    d = split_rows(c, f.train_x, f.train_y);
+  }
+  d.image = f.shape;
+  return d;
 }
 
 // Synthetic points are i.i.d., so the last test_fraction of the draw is the test split.
@@ -200,6 +230,8 @@ Dataset load_dataset(const DataConfig& config, const Preprocessor* fitted) {
     raw = load_idx_dir(config.source.substr(4), "");
   else if (starts_with(config.source, "csv:") || starts_with(config.source, "npy:"))
     raw = load_table(config, config.source.substr(4));
+  else if (starts_with(config.source, "images:"))
+    raw = load_image_folder(config, config.source.substr(7));
   else
     raw = load_synthetic(config);
 
@@ -232,12 +264,35 @@ Dataset load_dataset(const DataConfig& config, const Preprocessor* fitted) {
   return d;
 }
 
+namespace {
+
+// PNG/JPEG inputs -> raw [N, C*H*W] pixel levels at the model's image shape: one file, or the
+// image files of a folder in sorted order.
+torch::Tensor read_image_inputs(const std::string& path, const std::optional<ImageShape>& image) {
+  if (!image) fail(path, "is an image file or folder, but the model is tabular (rows of numbers)");
+  std::error_code ec;
+  const std::vector<std::string> files =
+      std::filesystem::is_directory(path, ec) ? image_files_in(path) : std::vector<std::string>{path};
+  std::vector<torch::Tensor> rows;
+  for (const auto& file : files)
+    rows.push_back(fit_image(decode_image_file(file), image->channels,
+                             ImageSize{image->height, image->width})
+                       .reshape({1, -1}));
+  return torch::cat(rows).to(torch::kFloat32);
+}
+
+}  // namespace
+
 // -> x: [N, dim] in model space. Image arrays (rank 3 or 4: IDX files, .npy) become C, H, W rows
 // of pixel levels by the same rules as image data sources; 2-D tables pass as they are.
-torch::Tensor load_inputs(const std::string& path, const Preprocessor& preprocess, int64_t dim) {
+torch::Tensor load_inputs(const std::string& path, const Preprocessor& preprocess, int64_t dim,
+                          const std::optional<ImageShape>& image) {
   std::string ext = std::filesystem::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char ch) { return char(std::tolower(ch)); });
+  std::error_code ec;
+  if (is_image_file_name(path) || std::filesystem::is_directory(path, ec))
+    return preprocess.apply(read_image_inputs(path, image));
   torch::Tensor values;
   if (ext == ".csv")
     values = read_csv(path, "auto");
@@ -249,8 +304,9 @@ torch::Tensor load_inputs(const std::string& path, const Preprocessor& preproces
   if (values.dim() == 2 && values.size(1) != dim)
     fail(path, "has " + std::to_string(values.size(1)) + " columns, the model expects " +
                    std::to_string(dim));
-  torch::Tensor raw = image_rows(values, std::nullopt, dim, path);
-  if (values.dim() > 2) raw = to_pixel_levels(raw, path);
+  torch::Tensor raw = image_rows(values, image, dim, path);
+  // An image model's inputs follow the pixel-level rule in every layout, as its training data did.
+  if (values.dim() > 2 || image) raw = to_pixel_levels(raw, path);
   return preprocess.apply(raw);
 }
 

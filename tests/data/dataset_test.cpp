@@ -204,7 +204,8 @@ TEST(DataConfig, JsonHasEveryFieldAndDefaultsFillGaps) {
   EXPECT_EQ(c.to_json(),
             nlohmann::json::parse(R"({"source": "csv:/data/x.csv", "scaling": "standardize",
       "binarize": true, "csv_header": "no", "label_column": 3, "test_fraction": 0.5,
-      "synthetic_size": 77, "limit": 9, "seed": 12345678901234})"));
+      "synthetic_size": 77, "limit": 9, "seed": 12345678901234, "image_size": "",
+      "image_shape": ""})"));
   const auto r = DataConfig::from_json(c.to_json());
   EXPECT_EQ(r.to_json(), c.to_json());
   const auto d = DataConfig::from_json(nlohmann::json::parse(R"({"source": "rings"})"));
@@ -218,7 +219,7 @@ TEST(DataConfig, JsonHasEveryFieldAndDefaultsFillGaps) {
 TEST(DataConfig, RejectsUnknownSourceAndBadFields) {
   EXPECT_INPUT_ERROR(
       DataConfig::from_json(nlohmann::json::parse(R"({"source": "cifar"})")), "source",
-      "valid: fashion-mnist, idx:DIR, csv:FILE, npy:FILE, moons, rings, 8gaussians, checkerboard");
+      "valid: fashion-mnist, idx:DIR, csv:FILE, npy:FILE, images:DIR, moons, rings, 8gaussians, checkerboard");
   EXPECT_INPUT_ERROR(DataConfig::from_json(nlohmann::json::parse(R"({"limit": "ten"})")),
                      "limit", "expected an integer");
   EXPECT_INPUT_ERROR(DataConfig::from_json(nlohmann::json::parse(R"({"test_fraction": 1.5})")),

@@ -85,7 +85,8 @@ struct TrainedModel {
   // --- the run's own data ---------------------------------------------------------------------
   // The run's dataset, preprocessed with the saved preprocessor, on `device`.
   Dataset dataset() const;
-  // Rows to work on: the file `input` (IDX, CSV or .npy) if given, else the `split` ("test" or
+  // Rows to work on: the file `input` (IDX, CSV, .npy; for image models also a PNG/JPEG file or
+  // a folder of them, fitted to the model's image shape) if given, else the `split` ("test" or
   // "train") of the run's dataset. Returns x: [N, D] model space on `device`; labels through
   // `y` when known.
   torch::Tensor inputs(const std::string& input, const std::string& split, torch::Tensor* y) const;

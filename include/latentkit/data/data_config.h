@@ -3,6 +3,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,7 +14,8 @@ namespace latentkit {
 
 #define LATENTKIT_DATA_OPTIONS(X)                                                                     \
   X(std::string, source, "fashion-mnist", "--data",                                                    \
-    "Dataset: fashion-mnist, idx:DIR, csv:FILE, npy:FILE, moons, rings, 8gaussians, checkerboard",      \
+    "Dataset: fashion-mnist, idx:DIR, csv:FILE, npy:FILE, images:DIR, moons, rings, 8gaussians, "      \
+    "checkerboard",                                                                                     \
     any_value())                                                                                        \
   X(std::string, scaling, "auto", "--scaling",                                                          \
     "auto (unit for images, standardize for tables), none, unit or standardize",                       \
@@ -27,7 +29,15 @@ namespace latentkit {
     in_range(0, 1))                                                                                     \
   X(int64_t, synthetic_size, 20000, "", "Points drawn for synthetic sets", at_least(1))                 \
   X(int64_t, limit, 0, "--limit", "Use at most this many training samples (0: all)", at_least(0))       \
-  X(uint64_t, seed, 1, "", "Seed of synthetic draws and of the train/test split of tables", any_value())
+  X(std::string, image_size, "", "--image-size",                                                       \
+    "images:DIR: resize each image to cover HxW (or H, square) and centre-crop it (empty: keep sizes)", \
+    image_size_problem)                                                                                 \
+  X(std::string, image_shape, "", "--image-shape",                                                     \
+    "C,H,W of the rows of a csv:/npy: table of images (pixel levels 0..255, or [0, 1])",              \
+    image_shape_problem)                                                                                \
+  X(uint64_t, seed, 1, "",                                                                             \
+    "Seed of synthetic draws, of the train/test split of tables and folders, and of folders' order",   \
+    any_value())
 
 struct DataConfig {
   LATENTKIT_DATA_OPTIONS(LATENTKIT_OPTION_FIELD)
@@ -46,11 +56,15 @@ struct DataConfig {
 Dataset load_dataset(const DataConfig& config, const Preprocessor* fitted = nullptr);
 
 // Loads a file of inputs to score or encode with an already-fitted preprocessor: an IDX images
-// file, a CSV or a .npy. Returns x in model space: [N, D]; checks D against `dim`.
-torch::Tensor load_inputs(const std::string& path, const Preprocessor& preprocess, int64_t dim);
+// file, a CSV, a .npy, or for an image model (`image` set) a PNG/JPEG file or a folder of them
+// (sorted by name), each fitted to the model's channels and size (resize to cover, centre crop).
+// Returns x in model space: [N, D]; checks D against `dim`.
+torch::Tensor load_inputs(const std::string& path, const Preprocessor& preprocess, int64_t dim,
+                          const std::optional<ImageShape>& image = std::nullopt);
 
 // The names of the classes of a labelled source, by label ("T-shirt/top", ... for
-// fashion-mnist); empty when the source's labels have no names (they are then shown as numbers).
+// fashion-mnist; the class folders of images:DIR); empty when the source's labels have no names
+// or the folder is gone (labels are then shown as numbers).
 std::vector<std::string> class_names(const std::string& source);
 
 // The directory Debian's dataset-fashion-mnist package installs.
