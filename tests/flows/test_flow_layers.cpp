@@ -27,10 +27,10 @@ struct Case {
   bool unit_interval = false;  // inputs in (0, 1) (the logit transform)
 };
 
-ModelConfig tiny_image_config(const std::string& kind) {
+ModelConfig tiny_image_config(const std::string& kind, int64_t channels = 1) {
   ModelConfig c = default_config(kind);
-  c.input_dim = 16;
-  c.image_shape = {1, 4, 4};
+  c.input_dim = channels * 16;
+  c.image_shape = {channels, 4, 4};
   c.get<FlowOptions>().flow_steps = 1;
   c.get<MultiScaleOptions>().flow_scales = 2;
   c.get<FlowOptions>().flow_hidden = 4;
@@ -56,6 +56,9 @@ std::vector<Case> cases() {
       {"logit", [] { return std::make_shared<Logit>(0.05); }, {6}, true},
       {"realnvp body (multi-scale)", [] { return build_flow_body(FlowArchitecture::RealNVP, tiny_image_config("realnvp")).layers; }, {1, 4, 4}},
       {"glow body (multi-scale)", [] { return build_flow_body(FlowArchitecture::Glow, tiny_image_config("glow")).layers; }, {1, 4, 4}},
+      // Colour: after squeezing, couplings, ActNorm and 1x1 convolutions act on 12 channels.
+      {"realnvp body, 3 channels", [] { return build_flow_body(FlowArchitecture::RealNVP, tiny_image_config("realnvp", 3)).layers; }, {3, 4, 4}},
+      {"glow body, 3 channels", [] { return build_flow_body(FlowArchitecture::Glow, tiny_image_config("glow", 3)).layers; }, {3, 4, 4}},
   };
 }
 

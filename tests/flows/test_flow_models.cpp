@@ -24,7 +24,7 @@ using latentkit::testing::randomize;
 
 namespace flow_models_test {
 
-ModelConfig tiny(const std::string& kind) {
+ModelConfig tiny(const std::string& kind, int64_t channels = 1) {
   ModelConfig c = default_config(kind);
   if (auto* flow = c.options.find<FlowOptions>()) {  // the per-pixel Gaussian has no couplings
     flow->flow_steps = 2;
@@ -36,17 +36,18 @@ ModelConfig tiny(const std::string& kind) {
   } else if (kind == "flow") {
     c.input_dim = 5;
   } else {
-    c.input_dim = 16;
-    c.image_shape = {1, 4, 4};
+    c.input_dim = channels * 16;
+    c.image_shape = {channels, 4, 4};
   }
   return c;
 }
 
 const std::vector<std::string> kKinds = {"nice", "realnvp", "glow", "gaussian", "flow2d", "flow"};
 
-std::shared_ptr<FlowModel> tiny_model(const std::string& kind, torch::Dtype dtype) {
+std::shared_ptr<FlowModel> tiny_model(const std::string& kind, torch::Dtype dtype,
+                                      int64_t channels = 1) {
   torch::manual_seed(7);
-  auto m = std::dynamic_pointer_cast<FlowModel>(make_model(tiny(kind)));
+  auto m = std::dynamic_pointer_cast<FlowModel>(make_model(tiny(kind, channels)));
   randomize(*m, 0.2);
   m->to(dtype);
   m->eval();
@@ -97,6 +98,21 @@ TEST(FlowModels, LogDensityIsBaseDensityPlusBruteForceLogDet) {
     const double d = static_cast<double>(v.size(1));
     auto base = -0.5 * (z * z).sum(1) - 0.5 * d * std::log(2 * M_PI);
     EXPECT_LT((m->log_density(v) - (base + logdet)).abs().max().item<double>(), 1e-8);
+  }
+}
+
+TEST(FlowModels, ColourImagesLogDensityIsBaseDensityPlusBruteForceLogDet) {
+  for (const std::string kind : {"nice", "realnvp", "glow", "gaussian"}) {
+    SCOPED_TRACE(kind);
+    auto m = tiny_model(kind, torch::kFloat64, 3);  // 3x4x4: 12 channels after a squeeze
+    auto v = continuous_inputs(*m, 2, torch::kFloat64);
+    auto logdet = brute_force_logdet([&](const torch::Tensor& t) { return m->transform(t).y; }, v);
+    torch::NoGradGuard no_grad;
+    auto z = m->transform(v).y;
+    const double d = static_cast<double>(v.size(1));
+    auto base = -0.5 * (z * z).sum(1) - 0.5 * d * std::log(2 * M_PI);
+    EXPECT_LT((m->log_density(v) - (base + logdet)).abs().max().item<double>(), 1e-8);
+    EXPECT_LT((m->inverse_transform(z) - v).abs().max().item<double>(), 1e-10);
   }
 }
 
