@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "latentkit/error.h"
+#include "latentkit/util/batch_shard.h"
 
 namespace latentkit {
 
@@ -88,7 +89,7 @@ torch::Tensor Preprocessor::training_view(const torch::Tensor& x) const {
   if (!binarize) return x;
   // Min-max scaling can round a training maximum to 1 + ulp; bernoulli rejects p > 1. The
   // global generator is used on purpose: the trainer seeds and checkpoints it.
-  return torch::bernoulli(x.clamp(0.0, 1.0));
+  return batch_bernoulli(x.clamp(0.0, 1.0));
 }
 
 nlohmann::json Preprocessor::to_json() const {

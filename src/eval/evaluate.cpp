@@ -4,6 +4,9 @@
 
 #include <cmath>
 
+#include "latentkit/util/batch_shard.h"
+#include "latentkit/util/collective.h"
+
 namespace latentkit {
 
 namespace {
@@ -36,8 +39,16 @@ class EvalMode {
 std::map<std::string, double> mean_losses(Model& model, const Split& split, int64_t batch_size) {
   torch::NoGradGuard no_grad;
   EvalMode eval_mode(model);
+  // Across data-parallel ranks each batch is split as training splits it (util/batch_shard.h):
+  // the ranks' terms are the single process's, and their weighted sums are added at the end.
+  const int rank = collective().rank(), ranks = collective().world_size();
   std::map<std::string, torch::Tensor> sums;  // accumulated on the device: one sync at the end
-  for_each_batch(split.x, split.y, batch_size, [&](const torch::Tensor& x, const torch::Tensor& y) {
+  for_each_batch(split.x, split.y, batch_size, [&](const torch::Tensor& xb, const torch::Tensor& yb) {
+    const BatchShard shard = BatchShard::of(xb.size(0), rank, ranks);
+    if (shard.size == 0) return;  // a last batch with fewer rows than ranks
+    ScopedBatchShard scope(shard);
+    const auto x = xb.narrow(0, shard.offset, shard.size);
+    const auto y = yb.defined() ? yb.narrow(0, shard.offset, shard.size) : torch::Tensor();
     for (const auto& [name, value] : model.losses(x, y)) {
       auto weighted = value.detach().to(torch::kFloat64) * x.size(0);
       auto it = sums.find(name);
@@ -45,6 +56,17 @@ std::map<std::string, double> mean_losses(Model& model, const Split& split, int6
       else it->second += weighted;
     }
   });
+  if (ranks > 1) {
+    // Every rank had rows in the first batch (the trainer checks), so all hold the same terms.
+    std::vector<torch::Tensor> values;
+    for (auto& [name, sum] : sums) values.push_back(sum.reshape({1}));
+    if (!values.empty()) {
+      std::vector<torch::Tensor> flat{torch::cat(values)};
+      collective().all_reduce_sum(flat);
+      int64_t i = 0;
+      for (auto& [name, sum] : sums) sum = flat[0][i++];
+    }
+  }
   std::map<std::string, double> means;
   for (const auto& [name, sum] : sums) means[name] = sum.item<double>() / split.size();
   return means;

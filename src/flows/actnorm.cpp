@@ -1,5 +1,6 @@
 // ActNorm with data-dependent initialisation (see actnorm.h).
 #include "latentkit/flows/actnorm.h"
+#include "latentkit/util/batch_shard.h"
 
 #include <torch/torch.h>
 
@@ -16,8 +17,11 @@ ActNorm::ActNorm(int64_t channels, bool image) {
 bool ActNorm::initialized() const { return initialized_.item<double>() > 0; }
 
 // x: [B, C, ...]: statistics over every dimension but the channels.
-void ActNorm::initialize(const torch::Tensor& x) {
+// In data-parallel training the statistics are those of the whole global batch, as one process
+// would compute them.
+void ActNorm::initialize(const torch::Tensor& local) {
   torch::NoGradGuard no_grad;
+  const torch::Tensor x = gather_batch(local);
   std::vector<int64_t> dims{0};
   for (int64_t d = 2; d < x.dim(); ++d) dims.push_back(d);
   auto mean = x.mean(dims, /*keepdim=*/true);

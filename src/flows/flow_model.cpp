@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "latentkit/error.h"
+#include "latentkit/util/batch_shard.h"
 
 namespace latentkit {
 
@@ -99,9 +100,14 @@ torch::Tensor FlowModel::sample_at_temperature(int64_t n, double temperature, co
 
 // x: [B, D] -> [B]
 torch::Tensor FlowModel::log_likelihood(const torch::Tensor& x, int64_t k, const torch::Tensor& y) {
+  if (!image_) return in_chunks(x, [&](const torch::Tensor& xb) { return log_density(xb); });
+  // The noise for every row at once (one process and N ranks then draw the same); in chunks it
+  // is the same stream, chunk after chunk.
+  const auto u = batch_rand_like(x);
+  int64_t at = 0;
   return in_chunks(x, [&](const torch::Tensor& xb) {
-    if (!image_) return log_density(xb);
-    auto v = dequantize(pixel_levels(xb), torch::rand_like(xb));
+    auto v = dequantize(pixel_levels(xb), u.narrow(0, at, xb.size(0)));
+    at += xb.size(0);
     return discrete_log_likelihood(log_density(v), xb.size(1));
   });
 }

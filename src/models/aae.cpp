@@ -7,6 +7,7 @@
 #include "latentkit/models/network.h"
 #include "latentkit/nn/blocks.h"
 #include "latentkit/stats/mmd.h"
+#include "latentkit/util/batch_shard.h"
 
 namespace latentkit {
 
@@ -73,7 +74,7 @@ LossTerms AdversarialAutoencoder::losses(const torch::Tensor& x, const torch::Te
   LossTerms terms = losses_from(x, x, y);
   torch::NoGradGuard no_grad;
   auto z_fake = encode(x);  // [B, L]
-  auto z_real = prior_.sample(x.size(0), z_fake.options());
+  auto z_real = draw_for_batch(x.size(0), [&](int64_t n) { return prior_.sample(n, z_fake.options()); });
   auto real = discriminate(z_real), fake = discriminate(z_fake);
   terms["disc_loss"] = discriminator_loss(real, fake);
   terms["disc_acc"] = discriminator_accuracy(real, fake);
@@ -108,7 +109,8 @@ LossTerms AdversarialAutoencoder::train_step(const torch::Tensor& x, const torch
     torch::NoGradGuard no_grad;
     z_fake = encode(x);
   }
-  auto real = discriminate(prior_.sample(x.size(0), z_fake.options()));
+  auto real = discriminate(
+      draw_for_batch(x.size(0), [&](int64_t n) { return prior_.sample(n, z_fake.options()); }));
   auto fake = discriminate(z_fake);
   auto d_loss = discriminator_loss(real, fake);
   d_loss.backward();

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "latentkit/error.h"
+#include "latentkit/util/batch_shard.h"
 
 namespace latentkit {
 
@@ -56,13 +57,13 @@ torch::Tensor corrupt(const torch::Tensor& x, const std::string& kind, double le
   torch::NoGradGuard no_grad;
   const auto clean = x.detach();
   if (kind == "gaussian") {
-    auto noisy = clean + level * torch::randn_like(clean);
+    auto noisy = clean + level * batch_randn_like(clean);
     return clip ? noisy.clamp_(0.0, 1.0) : noisy;
   }
-  if (kind == "mask") return clean * (torch::rand_like(clean) >= level).to(clean.dtype());
+  if (kind == "mask") return clean * (batch_rand_like(clean) >= level).to(clean.dtype());
   // salt-pepper: hit with probability `level`; a hit becomes 1 or 0 with probability 1/2 each.
-  const auto hit = torch::rand_like(clean) < level;
-  const auto value = (torch::rand_like(clean) < 0.5).to(clean.dtype());
+  const auto hit = batch_rand_like(clean) < level;
+  const auto value = (batch_rand_like(clean) < 0.5).to(clean.dtype());
   return torch::where(hit, value, clean);
 }
 

@@ -7,6 +7,7 @@
 
 #include "latentkit/error.h"
 #include "latentkit/stats/dequantize.h"
+#include "latentkit/util/batch_shard.h"
 
 namespace latentkit {
 
@@ -56,7 +57,7 @@ MixtureStatistics GaussianMixtureModel::statistics() const {
 
 // x: [B, D] -> [B, D] float64
 torch::Tensor GaussianMixtureModel::modelled_points(const torch::Tensor& x) const {
-  auto v = image_ ? dequantize(pixel_levels(x), torch::rand_like(x)) : x;
+  auto v = image_ ? dequantize(pixel_levels(x), batch_rand_like(x)) : x;
   return v.to(torch::kFloat64);
 }
 
@@ -104,12 +105,20 @@ LossTerms GaussianMixtureModel::train_step(const torch::Tensor& x, const torch::
       fail("--batch-size", "the gmm kind initialises its " + std::to_string(k) +
                                " components by k-means++ on the first batch, which has only " +
                                std::to_string(x.size(0)) + " rows");
-    set_mixture(initial_mixture(v, k, type_, config_.get<MixtureOptions>().variance_floor));
+    // k-means++ on the whole global batch in data-parallel training, as one process seeds it.
+    set_mixture(initial_mixture(gather_batch(v), k, type_, config_.get<MixtureOptions>().variance_floor));
   }
   auto joint = mixture().joint_log_prob(v);          // [B, K]
   auto lse = torch::logsumexp(joint, 1, true);       // [B, 1]
+  // The batch's statistics, summed over the ranks' shards in data-parallel training, so every
+  // rank's accumulated statistics (and the M-step from them) are the global batch's.
+  MixtureStatistics batch = MixtureStatistics::zeros(latent_dim(), v.size(1), type_, v.device());
+  batch.add(v, (joint - lse).exp());
+  reduce_batch_sums({batch.count, batch.sum, batch.sum_sq});
   MixtureStatistics stats = statistics();
-  stats.add(v, (joint - lse).exp());
+  stats.count.add_(batch.count);
+  stats.sum.add_(batch.sum);
+  stats.sum_sq.add_(batch.sum_sq);
   auto lp = lse.squeeze(1);
   if (image_) lp = discrete_log_likelihood(lp, x.size(1));
   auto nll = -lp.mean().to(x.scalar_type());

@@ -1,5 +1,6 @@
 // The importance-weighted autoencoder ("iwae"); see iwae.h.
 #include "latentkit/models/iwae.h"
+#include "latentkit/util/batch_shard.h"
 
 #include <torch/torch.h>
 
@@ -18,8 +19,10 @@ IWAE::IWAE(ModelConfig config) : VAE(std::move(config)) {}
 
 // x: [B, D] -> scalar terms, k reparameterised samples per row.
 LossTerms IWAE::losses(const torch::Tensor& x, const torch::Tensor& y) {
-  auto eps = torch::randn({config_.get<ImportanceOptions>().iwae_k, x.size(0), latent_dim()},
-                          encoder()->parameters().front().options());
+  const auto options = encoder()->parameters().front().options();
+  auto eps = draw_for_batch(x.size(0), [&](int64_t n) {
+    return torch::randn({config_.get<ImportanceOptions>().iwae_k, n, latent_dim()}, options);
+  }, /*dim=*/1);  // [k, B, L]
   return losses_with_noise(x, eps, y);
 }
 

@@ -1,5 +1,6 @@
 // Restricted Boltzmann machine layer; see rbm_layer.h.
 #include "latentkit/models/rbm_layer.h"
+#include "latentkit/util/batch_shard.h"
 
 #include <torch/torch.h>
 
@@ -33,7 +34,7 @@ torch::Tensor RBMLayer::hidden_mean(const torch::Tensor& v) const {
 
 // mean: [B, H] -> [B, H]
 torch::Tensor RBMLayer::sample_hidden(const torch::Tensor& mean) const {
-  return gaussian_hidden_ ? mean + torch::randn_like(mean) : torch::bernoulli(mean);
+  return gaussian_hidden_ ? mean + batch_randn_like(mean) : batch_bernoulli(mean);
 }
 
 // h: [B, H] -> [B, V]
@@ -70,6 +71,8 @@ RBMLayer::Gradient RBMLayer::cd_gradient(const torch::Tensor& v, int64_t k) cons
   g.visible_bias = (v - v_model).sum(0) / n;
   g.hidden_bias = (h_data - h_model).sum(0) / n;
   g.reconstruction = v_model;
+  // Means over the batch: over the global batch in data-parallel training.
+  reduce_batch_means({g.weight, g.visible_bias, g.hidden_bias});
   return g;
 }
 

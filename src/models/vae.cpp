@@ -10,6 +10,7 @@
 #include "latentkit/error.h"
 #include "latentkit/models/network.h"
 #include "latentkit/nn/fused_mlp.h"
+#include "latentkit/util/batch_shard.h"
 
 namespace latentkit {
 
@@ -155,7 +156,7 @@ LossTerms VAE::losses_with_noise(const torch::Tensor& x, const torch::Tensor& ep
 // x: [B, D] -> scalar terms, one reparameterised sample per row.
 LossTerms VAE::losses(const torch::Tensor& x, const torch::Tensor& y) {
   const Posterior q = posterior(x, y);
-  return terms(x, q, torch::randn_like(q.mu), y);
+  return terms(x, q, batch_randn_like(q.mu), y);
 }
 
 // -> [n, D]

@@ -7,6 +7,7 @@
 #include "latentkit/models/network.h"
 #include "latentkit/models/vae.h"
 #include "latentkit/nn/fused_mlp.h"
+#include "latentkit/util/batch_shard.h"
 
 namespace latentkit {
 
@@ -34,7 +35,7 @@ LossTerms VaeFusedStep::step(const torch::Tensor& x, Optimizers& opt) {
   const VaeOptions& o = model_.options();
   const int64_t b = x.size(0), l = model_.latent_dim();
   const torch::Tensor& h = encoder.forward(x);  // [B, 2L]: mu | logvar
-  const auto eps = torch::randn({b, l}, x.options());   // as VAE::losses() draws it
+  const auto eps = draw_for_batch(b, [&](int64_t n) { return torch::randn({n, l}, x.options()); });  // as VAE::losses() draws it
   auto z = torch::empty({b, l}, x.options());
   auto sd = torch::empty({b, l}, x.options());  // exp(logvar / 2), kept for the backward loop
   const float* hp = h.data_ptr<float>();

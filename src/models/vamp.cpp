@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "latentkit/error.h"
+#include "latentkit/util/batch_shard.h"
 
 namespace latentkit {
 
@@ -69,8 +70,9 @@ LossTerms VampVAE::train_step(const torch::Tensor& x, const torch::Tensor& y, Op
   if (!initialised()) {
     torch::NoGradGuard no_grad;
     const int64_t k = pseudo_inputs_.size(0);
-    auto pick = torch::randint(x.size(0), {k}, torch::TensorOptions().dtype(torch::kLong).device(x.device()));
-    auto rows = x.index_select(0, pick);
+    const auto whole = gather_batch(x);  // the global batch in data-parallel training
+    auto pick = torch::randint(whole.size(0), {k}, torch::TensorOptions().dtype(torch::kLong).device(x.device()));
+    auto rows = whole.index_select(0, pick);
     pseudo_inputs_.copy_(rows + 0.01 * rows.std().clamp_min(1e-3) * torch::randn_like(rows));
     initialised_.fill_(true);
   }

@@ -7,6 +7,7 @@
 #include "latentkit/models/autoencoder.h"
 #include "latentkit/models/network.h"
 #include "latentkit/nn/fused_mlp.h"
+#include "latentkit/util/batch_shard.h"
 
 namespace latentkit {
 
@@ -126,7 +127,7 @@ LossTerms VQVAE::losses(const torch::Tensor& x, const torch::Tensor& y) { return
 
 void VQVAE::initialise_codebook(const torch::Tensor& x) {
   torch::NoGradGuard no_grad;
-  auto v = continuous(x).reshape({-1, code_dim_});  // [B*M, C]
+  auto v = continuous(gather_batch(x)).reshape({-1, code_dim_});  // [B*M, C] of the global batch
   auto pick = torch::randint(v.size(0), {codes_}, torch::TensorOptions().dtype(torch::kLong).device(v.device()));
   codebook_.copy_(v.index_select(0, pick));
   ema_sum_.copy_(codebook_);
@@ -138,8 +139,10 @@ void VQVAE::ema_update(const torch::Tensor& vectors, const torch::Tensor& indice
   torch::NoGradGuard no_grad;
   const double g = vq().ema_decay;
   auto onehot = torch::nn::functional::one_hot(indices, codes_).to(vectors.scalar_type());  // [N, K]
-  ema_count_.mul_(g).add_(onehot.sum(0), 1 - g);
-  ema_sum_.mul_(g).add_(torch::mm(onehot.t(), vectors), 1 - g);
+  auto counts = onehot.sum(0), sums = torch::mm(onehot.t(), vectors);
+  reduce_batch_sums({counts, sums});  // the global batch's, in data-parallel training
+  ema_count_.mul_(g).add_(counts, 1 - g);
+  ema_sum_.mul_(g).add_(sums, 1 - g);
   // Laplace smoothing keeps unused codes' counts away from zero: (c + eps) / (n + K eps) * n.
   const double eps = vq().ema_epsilon;
   auto n = ema_count_.sum();
