@@ -11,7 +11,7 @@ import re
 import sys
 
 LAYERS = ["util", "data", "stats", "nn", "models", "flows", "catalog", "exec", "eval", "viz",
-          "export", "train", "api", "cli"]
+          "export", "dist", "train", "api", "cli"]
 INCLUDE = re.compile(r'^\s*#\s*include\s+"latentkit/([^"]+)"', re.M)
 
 

@@ -14,6 +14,7 @@ packages=(
   nlohmann-json3-dev      # configs, metrics.jsonl
   libstb-dev              # PNG writing, text in pictures (stb_truetype)
   fonts-dejavu-core       # DejaVu Sans for the text in pictures (a built-in font if absent)
+  libgloo-dev             # Gloo headers for c10d's ProcessGroupGloo (distributed training)
   libgtest-dev            # tests
   python3-torch python3-numpy  # the PyTorch reference in tests and bench/
 )
