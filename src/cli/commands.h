@@ -1,12 +1,17 @@
 #pragma once
 // The latentkit subcommands; each registers itself (options and callback) on the app.
 #include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
 
 namespace latentkit::cli {
 
 // The status main() returns after a subcommand ran without error (e.g. 130 after training was
 // stopped by SIGINT and saved its checkpoint).
 int& exit_code();
+// The command line main() was given, without the program's name (`train --nproc` starts its
+// ranks with it).
+std::vector<std::string>& command_line();
 
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);

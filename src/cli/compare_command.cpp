@@ -114,7 +114,7 @@ bool train_for_comparison(const std::string& kind, const std::string& dir, const
               << (resume ? "resuming " : "training ") << total_epochs(run.config, *run.model)
               << " epochs into " << dir << "\n";
   TrainingRunOptions options;
-  options.trainer = TrainerOptions{a.quiet, !a.quiet};
+  options.trainer = TrainerOptions{a.quiet, !a.quiet, nullptr};
   options.announce = false;
   const TrainingOutcome outcome = train_prepared(std::move(run), dir, resume.get(), options);
   if (outcome == TrainingOutcome::AlreadyFinished && !a.quiet)

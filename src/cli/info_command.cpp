@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "latentkit/version.h"
+#include "latentkit/dist/process_group.h"
 #include "latentkit/catalog/catalog.h"
 #include "latentkit/data/data_config.h"
 #include "latentkit/error.h"
@@ -50,7 +51,8 @@ nlohmann::json environment_json() {
                    {"intra_op_threads", at::get_num_threads()},
                    {"blas_threads", blas_threads()},
                    {"inter_op_threads", at::get_num_interop_threads()},
-                   {"cuda_devices", torch::cuda::is_available() ? torch::cuda::device_count() : 0}};
+                   {"cuda_devices", torch::cuda::is_available() ? torch::cuda::device_count() : 0},
+                   {"distributed_backends", distributed_backends()}};
   return j;
 }
 
@@ -111,6 +113,10 @@ void run_info(const InfoArgs& a) {
     std::printf("cuda        available, %zu device(s)\n", torch::cuda::device_count());
   else
     std::printf("cuda        not available\n");
+  std::string backends;
+  for (const auto& b : distributed_backends()) backends += (backends.empty() ? "" : ", ") + b;
+  std::printf("distributed %s (nccl: not in this build)\n",
+              backends.empty() ? "none (install libgloo-dev and configure again)" : backends.c_str());
 }
 
 // One table as Markdown: | flag | key | default | meaning |.

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "latentkit/version.h"
+#include "latentkit/dist/process_group.h"
 #include "latentkit/error.h"
 #include "latentkit/util/runtime.h"
 
@@ -27,8 +28,14 @@ int& latentkit::cli::exit_code() {
   return code;
 }
 
+std::vector<std::string>& latentkit::cli::command_line() {
+  static std::vector<std::string> args;
+  return args;
+}
+
 int main(int argc, char** argv) {
   latentkit::keep_freed_memory();
+  latentkit::cli::command_line().assign(argv + 1, argv + argc);
   CLI::App app{"latentkit: autoencoders, VAEs and their relatives, trained and used from C++"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("latentkit ") + LATENTKIT_VERSION);
@@ -73,6 +80,8 @@ int main(int argc, char** argv) {
     return report(std::string(e.what()) + " (see --help)", 2);
   } catch (const latentkit::InputError& e) {
     return report(e.what(), 2);
+  } catch (const latentkit::GroupError& e) {
+    return report(e.what(), 4);
   } catch (const c10::Error& e) {
     return report(std::string("internal: ") + e.what_without_backtrace(), 1);
   } catch (const std::exception& e) {

@@ -3,6 +3,7 @@
 // family's; a kind accepts the flags of the families it reads.
 #include <torch/torch.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -11,6 +12,9 @@
 #include "commands.h"
 #include "latentkit/catalog/catalog.h"
 #include "latentkit/data/data_config.h"
+#include "latentkit/dist/launch_env.h"
+#include "latentkit/dist/local_launcher.h"
+#include "latentkit/dist/process_group.h"
 #include "latentkit/error.h"
 #include "latentkit/train/training_run.h"
 #include "latentkit/util/runtime.h"
@@ -30,6 +34,8 @@ struct TrainArgs {
   std::string out;
   bool resume = false;
   bool quiet = false;
+  int nproc = 1;
+  double dist_timeout = 300;
   TableFlags flags;
 };
 
@@ -112,27 +118,68 @@ RunConfig resumed_config(const TrainArgs& a, RunConfig saved) {
   return saved;
 }
 
+// The command line without --nproc and its value: what each local rank runs.
+std::vector<std::string> rank_command_line() {
+  std::vector<std::string> out;
+  const auto& args = command_line();
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--nproc") {
+      ++i;
+      continue;
+    }
+    if (args[i].rfind("--nproc=", 0) == 0) continue;
+    out.push_back(args[i]);
+  }
+  return out;
+}
+
+std::chrono::milliseconds timeout_of(const TrainArgs& a) {
+  return std::chrono::milliseconds(static_cast<int64_t>(a.dist_timeout * 1000));
+}
+
 void run_train(TrainArgs& a) {
   if (a.out.empty()) fail("--out", "a run directory is required");
   const std::string ckpt_path = a.out + "/checkpoints/last.pt";
+  const auto env = LaunchEnv::from_environment();
+  const bool distributed = env && env->world_size > 1;
+  if (a.nproc > 1 && env)
+    fail("--nproc", "cannot be combined with a launcher's ranks (WORLD_SIZE is set): torchrun already started them");
+  const bool writer = !env || env->rank == 0;
+  // torchrun restarted the group after a failure: it continues from the last checkpoint.
+  const bool restarted = distributed && env->restart_count > 0 && fs::exists(ckpt_path);
   std::unique_ptr<Checkpoint> resume;
   RunConfig cfg;
   std::set<std::string> fixed_keys;
-  if (a.resume) {
+  if (restarted) {
+    resume = std::make_unique<Checkpoint>(load_checkpoint(ckpt_path));
+    cfg = resume->config;
+    if (writer)
+      std::cerr << "latentkit: note: restart " << env->restart_count << " of the group: resuming "
+                << a.out << " from its last checkpoint\n";
+  } else if (a.resume) {
     resume = std::make_unique<Checkpoint>(load_checkpoint(ckpt_path));
     cfg = resumed_config(a, resume->config);
   } else {
     cfg = fresh_config(a, fixed_keys);
-    if (fs::exists(ckpt_path))
+    if (writer && a.nproc <= 1 && fs::exists(ckpt_path))
       std::cerr << "latentkit: note: " << a.out << " holds a run; starting it afresh (--resume "
                    "continues it instead)\n";
+  }
+  if (a.nproc > 1) {
+    // The flags were checked above; the ranks start from the same command line.
+    // The ranks that are alive notice a failed one within the timeout and exit; a hung one,
+    // which never will, is stopped a few seconds after the first rank failed.
+    exit_code() = run_local_ranks(a.nproc, rank_command_line(), std::chrono::seconds(5));
+    return;
   }
   // Loading and preprocessing the data runs on all cores; the model's policy comes after.
   ExecutionPolicy::for_data(cfg.train.execution).apply();
   PreparedRun prepared = prepare_run(cfg, resume ? &resume->preprocess : nullptr, fixed_keys, !resume);
   TrainingRunOptions options;
-  options.trainer = TrainerOptions{a.quiet, !a.quiet};
+  options.trainer = TrainerOptions{a.quiet || !writer, !a.quiet && writer, nullptr};
+  options.announce = writer;
   try {
+    if (distributed) options.trainer.group = ProcessGroup::connect(*env, timeout_of(a));
     switch (train_prepared(std::move(prepared), a.out, resume.get(), options)) {
       case TrainingOutcome::Finished:
         break;
@@ -146,6 +193,8 @@ void run_train(TrainArgs& a) {
   } catch (const TrainingDiverged& e) {
     std::cerr << "latentkit: error: " << e.what() << "\n";
     exit_code() = 3;
+  } catch (const GroupError& e) {
+    throw GroupError("run " + a.out + ": " + e.what() + "; the last checkpoint is kept");
   }
 }
 
@@ -161,6 +210,17 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--config", a->config_file, "Start from a run's config.json; flags given override it");
   cmd->add_flag("--resume", a->resume, "Continue the run in --out from its last checkpoint");
   cmd->add_flag("--quiet", a->quiet, "No progress or per-epoch lines");
+  cmd->add_option("--nproc", a->nproc,
+                  "Train on N local ranks (data parallel, Gloo), as `torchrun --nproc_per_node N` "
+                  "would start them; --batch-size stays the global batch (docs/DISTRIBUTED.md)")
+      ->check(CLI::Range(1, 1024))
+      ->group("Distributed");
+  cmd->add_option("--dist-timeout", a->dist_timeout,
+                  "Seconds a rank waits for the others in a collective before the group gives up "
+                  "(a dead or hung rank), under torchrun or --nproc")
+      ->check(CLI::Range(1.0, 86400.0))
+      ->capture_default_str()
+      ->group("Distributed");
   a->flags.add(cmd, DataConfig::table(), "Data");
   a->flags.add(cmd, TrainConfig::table(), "Training");
   add_execution_flags(cmd, a->flags, /*training=*/true);

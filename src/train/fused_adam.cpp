@@ -61,18 +61,27 @@ void fused_adam_update(T* p, const T* g, T* m, T* v, int64_t n, T beta1, T beta2
 }  // namespace
 
 torch::Tensor FusedAdam::step(LossClosure closure) {
-  // Anything the loop below cannot take (CUDA tensors, amsgrad) goes through the reference.
-  for (auto& group : param_groups_)
-    for (auto& p : group.params())
-      if (p.grad().defined() && (static_cast<torch::optim::AdamOptions&>(group.options()).amsgrad() ||
-                                 !fusable(p, p.grad())))
-        return torch::optim::Adam::step(closure);
-  torch::NoGradGuard no_grad;
   torch::Tensor loss = {};
   if (closure != nullptr) {
     at::AutoGradMode enable_grad(true);
     loss = closure();
   }
+  if (before_update_) {
+    std::vector<torch::Tensor> with_grad;
+    for (auto& group : param_groups_)
+      for (auto& p : group.params())
+        if (p.grad().defined()) with_grad.push_back(p);
+    before_update_(with_grad);
+  }
+  // Anything the loop below cannot take (CUDA tensors, amsgrad) goes through the reference.
+  for (auto& group : param_groups_)
+    for (auto& p : group.params())
+      if (p.grad().defined() && (static_cast<torch::optim::AdamOptions&>(group.options()).amsgrad() ||
+                                 !fusable(p, p.grad()))) {
+        torch::optim::Adam::step(nullptr);
+        return loss;
+      }
+  torch::NoGradGuard no_grad;
   using Key = typename std::decay_t<decltype(state_)>::key_type;
   for (auto& group : param_groups_) {
     auto& options = static_cast<torch::optim::AdamOptions&>(group.options());

@@ -15,6 +15,8 @@
 #include "latentkit/train/progress.h"
 #include "latentkit/train/stop_signal.h"
 #include "latentkit/util/atomic_file.h"
+#include "latentkit/util/batch_shard.h"
+#include "latentkit/util/collective.h"
 #include "latentkit/util/rng.h"
 #include "latentkit/util/runtime.h"
 #include "latentkit/viz/density_grid.h"
@@ -91,6 +93,55 @@ Trainer::Trainer(RunConfig config, Dataset dataset, std::shared_ptr<Model> model
   model_->to(device_);
   fused_step_ = policy_.make_fused_step(*model_);
   build_optimizers();
+  if (options_.group && options_.group->world_size() > 1) {
+    rank_ = options_.group->rank();
+    ranks_ = options_.group->world_size();
+    check_shardable();
+    reducer_ = std::make_unique<GradientReducer>(options_.group);
+    for (auto& [name, optimizer] : optimizers_)
+      if (auto* adam = dynamic_cast<FusedAdam*>(optimizer.get()))
+        adam->set_before_update([this](const std::vector<torch::Tensor>& params) {
+          const BatchShard* s = active_shard();
+          reducer_->reduce(params, s ? static_cast<double>(s->size) / static_cast<double>(s->global)
+                                     : 1.0 / ranks_);
+        });
+  }
+}
+
+void Trainer::check_shardable() const {
+  const std::string across = " across " + std::to_string(ranks_) + " ranks";
+  for (auto& group : model_->param_groups())
+    if (group.optimizer == "lbfgs")
+      fail("WORLD_SIZE", "model kind '" + config_.model.kind + "' fine-tunes with L-BFGS, a batch method "
+                         "that cannot be split" + across + "; train it in one process");
+  const int64_t bs = config_.train.batch_size, n = data_.train.size();
+  if (bs < ranks_)
+    fail("--batch-size", std::to_string(bs) + " (the global batch) cannot be split" + across);
+  if (n % bs != 0 && n % bs < ranks_)
+    fail("--batch-size", "the last batch of an epoch has " + std::to_string(n % bs) + " of the " +
+                             std::to_string(n) + " training rows, fewer than the " + std::to_string(ranks_) +
+                             " ranks: choose a --batch-size that leaves at least that many (or none)");
+  if (data_.test.size() < ranks_)
+    fail(config_.data.source, "the test split has " + std::to_string(data_.test.size()) +
+                                  " rows, fewer than the " + std::to_string(ranks_) + " ranks");
+}
+
+void Trainer::broadcast_state() {
+  if (ranks_ == 1) return;
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> state;
+  for (auto& p : model_->parameters(/*recurse=*/true)) state.push_back(p);
+  for (auto& b : model_->buffers(/*recurse=*/true)) state.push_back(b);
+  collective().broadcast(state, 0);
+}
+
+bool Trainer::agree_to_stop(torch::Tensor& nonfinite) {
+  if (ranks_ == 1) return StopSignal::requested();
+  std::vector<torch::Tensor> flags{torch::tensor(
+      {StopSignal::requested() ? 1.0 : 0.0, nonfinite.item<bool>() ? 1.0 : 0.0}, torch::kFloat64)};
+  collective().all_reduce_sum(flags);
+  if (flags[0][1].item<double>() > 0) nonfinite.fill_(true);
+  return flags[0][0].item<double>() > 0;
 }
 
 LossTerms Trainer::step(const torch::Tensor& x, const torch::Tensor& y) {
@@ -150,30 +201,40 @@ void Trainer::restore(const Checkpoint& ck) {
 }
 
 void Trainer::save(const std::string& name, const torch::Tensor& permutation) {
+  if (!writes()) return;
   save_checkpoint(dir_ + "/checkpoints/" + name, snapshot(permutation));
 }
 
 bool Trainer::run(const Checkpoint* resume) {
+  // The group's collectives reach the models' shard helpers and evaluation (util/collective.h).
+  ScopedCollective group(options_.group);
   policy_.apply();
-  fs::create_directories(dir_ + "/checkpoints");
-  write_file_atomic(dir_ + "/config.json", config_.to_json().dump(2) + "\n");
+  if (writes()) {
+    fs::create_directories(dir_ + "/checkpoints");
+    write_file_atomic(dir_ + "/config.json", config_.to_json().dump(2) + "\n");
+  }
   torch::Tensor permutation;
   if (resume) {
     restore(*resume);
     if (resume->permutation.defined()) permutation = resume->permutation.to(device_);
-    truncate_metrics(dir_ + "/metrics.jsonl", progress_.epoch);
-    if (fs::exists(dir_ + "/metrics.jsonl")) write_metrics_csv(dir_ + "/metrics.jsonl", dir_ + "/metrics.csv");
-  } else {
+    if (writes()) {
+      truncate_metrics(dir_ + "/metrics.jsonl", progress_.epoch);
+      if (fs::exists(dir_ + "/metrics.jsonl")) write_metrics_csv(dir_ + "/metrics.jsonl", dir_ + "/metrics.csv");
+    }
+  } else if (writes()) {
     std::remove((dir_ + "/metrics.jsonl").c_str());
     std::remove((dir_ + "/metrics.csv").c_str());
   }
+  // Every rank read the same checkpoint (or built the same seeded model); rank 0's copy rules.
+  broadcast_state();
   StopSignal stop;
   while (progress_.epoch < total_epochs()) {
     if (!permutation.defined())
       permutation = torch::randperm(data_.train.size(), torch::TensorOptions().dtype(torch::kLong).device(device_));
     if (!train_epoch(permutation)) {
       save("last.pt", permutation);
-      std::fprintf(stderr, "stopped by signal %d: checkpoint saved to %s/checkpoints/last.pt "
+      if (writes())
+        std::fprintf(stderr, "stopped by signal %d: checkpoint saved to %s/checkpoints/last.pt "
                    "(continue with --resume)\n", StopSignal::signal_number(), dir_.c_str());
       return false;
     }
@@ -189,11 +250,15 @@ bool Trainer::train_epoch(const torch::Tensor& permutation) {
   const int64_t bs = config_.train.batch_size;
   const int64_t batches = (n + bs - 1) / bs;
   model_->train();
-  ProgressBar bar(progress_.epoch + 1, total_epochs(), batches, options_.progress);
-  // Loss sums stay on the device as tensors: no host synchronisation inside the loop.
+  ProgressBar bar(progress_.epoch + 1, total_epochs(), batches, options_.progress && writes());
+  // Loss sums stay on the device as tensors: no host synchronisation inside the loop. Across
+  // ranks each sums its own rows and rank 0 also holds those of the batches before a resume;
+  // flush() adds them up.
   std::map<std::string, torch::Tensor> sums;
-  for (const auto& [name, value] : progress_.sums)
-    sums[name] = torch::full({}, value, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
+  if (writes())
+    for (const auto& [name, value] : progress_.sums)
+      sums[name] = torch::full({}, value, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
+  int64_t seen_here = 0;
   const auto start = Clock::now();
   const double seconds_before = progress_.seconds;
   // Set on the device once a loss is NaN or Inf; read every few batches to keep syncs rare, and
@@ -201,22 +266,43 @@ bool Trainer::train_epoch(const torch::Tensor& permutation) {
   auto nonfinite = torch::zeros({}, torch::TensorOptions().dtype(torch::kBool).device(device_));
   auto flush = [&] {
     progress_.seconds = seconds_before + std::chrono::duration<double>(Clock::now() - start).count();
-    for (const auto& [name, sum] : sums) progress_.sums[name] = sum.item<double>();
+    if (ranks_ > 1) {
+      // The same terms on every rank once a batch ran: rank 0's restored sums may name terms
+      // the others have not seen yet only when no batch ran, and then those are all there is.
+      std::vector<torch::Tensor> values{torch::full({1}, static_cast<double>(seen_here), torch::kFloat64)};
+      for (const auto& [name, sum] : progress_.sums)
+        if (!sums.count(name)) sums[name] = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
+      for (const auto& [name, sum] : sums) values.push_back(sum.cpu().reshape({1}));
+      std::vector<torch::Tensor> flat{torch::cat(values)};
+      collective().all_reduce_sum(flat);
+      seen_here = static_cast<int64_t>(flat[0][0].item<double>());
+      int64_t i = 1;
+      for (const auto& [name, sum] : sums) progress_.sums[name] = flat[0][i++].item<double>();
+    } else {
+      for (const auto& [name, sum] : sums) progress_.sums[name] = sum.item<double>();
+    }
+    progress_.seen += seen_here;
   };
   for (int64_t b = progress_.batch; b < batches; ++b) {
-    if (StopSignal::requested()) {
+    const bool stop = agree_to_stop(nonfinite);
+    if (ranks_ > 1) check_finite(nonfinite, b);  // agreed: every rank stops alike
+    if (stop) {
       bar.finish();
       check_finite(nonfinite, b);
       flush();
       return false;
     }
-    auto idx = permutation.narrow(0, b * bs, std::min(bs, n - b * bs));
+    // This rank's shard of the global batch; its random draws are the global batch's rows
+    // (util/batch_shard.h).
+    const BatchShard shard = BatchShard::of(std::min(bs, n - b * bs), rank_, ranks_);
+    ScopedBatchShard in_shard(shard);
+    auto idx = permutation.narrow(0, b * bs + shard.offset, shard.size);
     auto x = data_.preprocess.training_view(data_.train.x.index_select(0, idx));
     auto y = data_.train.labelled() ? data_.train.y.index_select(0, idx) : torch::Tensor();
     model_->set_training_progress(progress_.epoch + static_cast<double>(b) / batches);
     LossTerms terms = step(x, y);
     nonfinite = nonfinite | ~torch::isfinite(terms.at("loss"));
-    if ((b + 1) % 25 == 0) check_finite(nonfinite, b + 1);
+    if (ranks_ == 1 && (b + 1) % 25 == 0) check_finite(nonfinite, b + 1);
     for (const auto& [name, value] : terms) {
       auto weighted = value.detach().to(torch::kFloat64) * x.size(0);
       auto it = sums.find(name);
@@ -224,10 +310,12 @@ bool Trainer::train_epoch(const torch::Tensor& permutation) {
       else it->second += weighted;
     }
     progress_.batch = b + 1;
-    progress_.seen += x.size(0);
-    if (bar.wants_update()) bar.update(b + 1, progress_.seen, terms.at("loss").item<double>());
+    ++epoch_steps_;
+    seen_here += x.size(0);
+    if (bar.wants_update()) bar.update(b + 1, progress_.seen + seen_here * ranks_, terms.at("loss").item<double>());
   }
   bar.finish();
+  if (ranks_ > 1) agree_to_stop(nonfinite);  // a NaN in the last batches, on any rank
   check_finite(nonfinite, batches);
   flush();
   return true;
@@ -262,6 +350,14 @@ void Trainer::finish_epoch() {
             {"seconds", progress_.seconds},
             {"eval_seconds", eval_seconds},
             {"samples_per_second", progress_.seen / std::max(progress_.seconds, 1e-9)}};
+  if (ranks_ > 1) {
+    // What data parallelism costs: bench/distributed.py reads these.
+    line["ranks"] = ranks_;
+    line["allreduce_bytes_per_step"] =
+        epoch_steps_ > 0 ? (reducer_->bytes_reduced() - epoch_bytes_start_) / epoch_steps_ : 0;
+    epoch_steps_ = 0;
+    epoch_bytes_start_ = reducer_->bytes_reduced();
+  }
   // Pretraining epochs (deep-ae's RBMs) optimise another objective: best.pt comes after them.
   const int64_t first = model_->pretraining_epochs();
   const bool best = epoch > first && (progress_.epoch == first || test_loss < progress_.best_test_loss);
@@ -273,6 +369,7 @@ void Trainer::finish_epoch() {
   if (best) progress_.best_test_loss = test_loss;
   save("last.pt", torch::Tensor());
   if (best) save("best.pt", torch::Tensor());
+  if (!writes()) return;
   append_line(dir_ + "/metrics.jsonl", line.dump());
   write_metrics_csv(dir_ + "/metrics.jsonl", dir_ + "/metrics.csv");
   write_pictures();

@@ -150,7 +150,7 @@ TEST(GmmModel, OneTrainerEpochEqualsAHandEmStep) {
     const Dataset data = cluster_dataset();
     auto [expected, ll] = hand_em_step(start, data.train.x);
     const std::string dir = run_dir("em-" + cov);
-    Trainer trainer(cfg, data, model, dir, TrainerOptions{true, false});
+    Trainer trainer(cfg, data, model, dir, TrainerOptions{true, false, nullptr});
     ASSERT_TRUE(trainer.run());
     GaussianMixture got = model->mixture();
     EXPECT_TRUE(torch::allclose(got.weights, expected.weights, 1e-10, 1e-12)) << cov;
@@ -169,7 +169,7 @@ TEST(GmmModel, ExactEmNeverRaisesTheTrainingNll) {
   const RunConfig cfg = gmm_config("full", 6);
   auto model = std::make_shared<GaussianMixtureModel>(cfg.model);
   const std::string dir = run_dir("monotone");
-  Trainer trainer(cfg, cluster_dataset(), model, dir, TrainerOptions{true, false});
+  Trainer trainer(cfg, cluster_dataset(), model, dir, TrainerOptions{true, false, nullptr});
   ASSERT_TRUE(trainer.run());
   EXPECT_TRUE(model->initialised());
   auto m = read_metrics(dir);
@@ -183,7 +183,7 @@ TEST(GmmModel, CheckpointRoundTripKeepsLogProb) {
   auto model = std::make_shared<GaussianMixtureModel>(cfg.model);
   const std::string dir = run_dir("checkpoint");
   const Dataset data = cluster_dataset();
-  Trainer trainer(cfg, data, model, dir, TrainerOptions{true, false});
+  Trainer trainer(cfg, data, model, dir, TrainerOptions{true, false, nullptr});
   ASSERT_TRUE(trainer.run());
   Checkpoint ck = load_checkpoint(dir + "/checkpoints/last.pt");
   auto loaded = make_model(ck.config.model);

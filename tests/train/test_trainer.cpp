@@ -67,7 +67,7 @@ std::vector<json> train(const std::string& dir, int64_t epochs, bool resume = fa
   RunConfig cfg = toy_config(epochs);
   seed_everything(cfg.train.seed);
   auto model = make_model(cfg.model);
-  Trainer trainer(cfg, toy_images(), model, dir, TrainerOptions{true, false});
+  Trainer trainer(cfg, toy_images(), model, dir, TrainerOptions{true, false, nullptr});
   if (resume) {
     Checkpoint ck = load_checkpoint(dir + "/checkpoints/last.pt");
     EXPECT_TRUE(trainer.run(&ck));

@@ -56,7 +56,7 @@ TEST(TrainerNonFinite, StopsAndKeepsTheLastGoodCheckpoint) {
   cfg.train.lr = 0.1;
   seed_everything(1);
   auto model = std::make_shared<NanLater>(cfg.model, 13);
-  Trainer trainer(cfg, d, model, dir, TrainerOptions{true, false});
+  Trainer trainer(cfg, d, model, dir, TrainerOptions{true, false, nullptr});
   try {
     trainer.run();
     FAIL() << "training went on with a NaN loss";

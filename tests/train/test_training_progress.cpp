@@ -77,7 +77,7 @@ TEST(TrainingProgress, TrainerReportsEpochsDoneBeforeEveryStep) {
   seed_everything(cfg.train.seed);
   auto model = std::make_shared<RecordingVae>(cfg.model);
   const std::string dir = run_dir("warmup");
-  Trainer trainer(cfg, labelled_toy(), model, dir, TrainerOptions{true, false});
+  Trainer trainer(cfg, labelled_toy(), model, dir, TrainerOptions{true, false, nullptr});
   ASSERT_TRUE(trainer.run());
   std::vector<double> expected;
   for (int64_t e = 0; e < 2; ++e)
@@ -101,7 +101,7 @@ TEST(TrainingProgress, ConditionalModelGetsLabelsInTrainingAndEvaluation) {
   const std::string dir = run_dir("cvae");
   Dataset data = labelled_toy();
   Split test = data.test;
-  Trainer trainer(cfg, data, model, dir, TrainerOptions{true, false});
+  Trainer trainer(cfg, data, model, dir, TrainerOptions{true, false, nullptr});
   ASSERT_TRUE(trainer.run());
   EvalReport r = evaluate(*model, test, 5, 16);
   EXPECT_TRUE(r.has_log_likelihood);

@@ -11,12 +11,24 @@
 // torch::optim::Adam's step.
 #include <torch/optim/adam.h>
 
+#include <functional>
+#include <vector>
+
 namespace latentkit {
 
 class FusedAdam : public torch::optim::Adam {
  public:
   using torch::optim::Adam::Adam;
   torch::Tensor step(LossClosure closure = nullptr) override;
+
+  // Called before every update with the parameters that have gradients, in registration order,
+  // to change those gradients first: data-parallel training averages them over the ranks here
+  // (dist/gradient_reducer.h), for autograd's steps and the fused ones alike.
+  using GradientHook = std::function<void(const std::vector<torch::Tensor>& params)>;
+  void set_before_update(GradientHook hook) { before_update_ = std::move(hook); }
+
+ private:
+  GradientHook before_update_;
 };
 
 }  // namespace latentkit

@@ -18,6 +18,8 @@
 #include <string>
 
 #include "latentkit/data/dataset.h"
+#include "latentkit/dist/gradient_reducer.h"
+#include "latentkit/dist/process_group.h"
 #include "latentkit/exec/execution.h"
 #include "latentkit/models/fused_step.h"
 #include "latentkit/models/model.h"
@@ -36,6 +38,11 @@ class TrainingDiverged : public std::runtime_error {
 struct TrainerOptions {
   bool quiet = false;     // no per-epoch lines on stdout
   bool progress = true;   // live progress bar when stderr is a terminal
+  // Data-parallel training with the ranks of this group (null: one process). Every rank runs a
+  // Trainer on the same config, data and checkpoint; each takes its shard of every global batch
+  // (--batch-size stays the global batch), gradients and per-batch statistics are averaged over
+  // the ranks, test evaluation is sharded, and rank 0 alone writes the run directory.
+  std::shared_ptr<ProcessGroup> group;
 };
 
 class Trainer {
@@ -69,6 +76,14 @@ class Trainer {
   void check_finite(const torch::Tensor& nonfinite, int64_t batch) const;
   // One step on a batch: the fused step where the policy chose one, else the model's own.
   LossTerms step(const torch::Tensor& x, const torch::Tensor& y);
+  // Rank 0 of a group, or a process on its own: the one that writes the run directory.
+  bool writes() const { return rank_ == 0; }
+  // Throws InputError when this data and model cannot be split over the group's ranks.
+  void check_shardable() const;
+  // Parameters and buffers become rank 0's on every rank.
+  void broadcast_state();
+  // The ranks agree on stopping and on a NaN loss: both are true on every rank when true on one.
+  bool agree_to_stop(torch::Tensor& nonfinite);
 
   RunConfig config_;
   Dataset data_;
@@ -80,6 +95,12 @@ class Trainer {
   std::unique_ptr<FusedStep> fused_step_;
   Optimizers optimizers_;
   TrainingProgress progress_;
+  int rank_ = 0;
+  int ranks_ = 1;
+  std::unique_ptr<GradientReducer> reducer_;
+  // Steps and gradient bytes all-reduced since the epoch's metrics line was written.
+  int64_t epoch_steps_ = 0;
+  int64_t epoch_bytes_start_ = 0;
 };
 
 }  // namespace latentkit
