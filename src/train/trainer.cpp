@@ -233,9 +233,14 @@ bool Trainer::run(const Checkpoint* resume) {
       permutation = torch::randperm(data_.train.size(), torch::TensorOptions().dtype(torch::kLong).device(device_));
     if (!train_epoch(permutation)) {
       save("last.pt", permutation);
-      if (writes())
-        std::fprintf(stderr, "stopped by signal %d: checkpoint saved to %s/checkpoints/last.pt "
-                   "(continue with --resume)\n", StopSignal::signal_number(), dir_.c_str());
+      if (writes()) {
+        // On several ranks the signal may have reached another rank only: the group agreed to stop.
+        const int signal = StopSignal::signal_number();
+        const std::string why = signal ? "stopped by signal " + std::to_string(signal)
+                                       : std::string("stopped by a signal to another rank");
+        std::fprintf(stderr, "%s: checkpoint saved to %s/checkpoints/last.pt (continue with --resume)\n",
+                     why.c_str(), dir_.c_str());
+      }
       return false;
     }
     model_->end_epoch();
