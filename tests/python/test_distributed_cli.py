@@ -175,29 +175,34 @@ try:
               f"the run stopped on 2 ranks resumes on {ranks} and ends where 1 uninterrupted rank "
               f"ends: weights within {dw:.2e}, terms within {dm:.2e}")
 
+    def faulty_group(name, timeout, sig):
+        """A 2-rank run whose rank 1 gets `sig` after the first epoch: (run dir, exit status,
+        seconds from the signal to the end, non-empty stderr lines, the victim's pid or None)."""
+        out = tmp / name
+        cmd = [args.latentkit, "train", "--model", "vae", "--data", f"npy:{DATA}", "--image-shape",
+               f"1,{SIDE},{SIDE}", "--epochs", "200", "--out", str(out), "--quiet", "--nproc", "2",
+               "--dist-timeout", str(timeout), *flags]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 120
+        while time.time() < deadline and not ((out / "metrics.jsonl").exists() and metrics(out)):
+            time.sleep(0.05)
+        victim = rank_pid(proc.pid, 1)
+        signalled_at = time.time()
+        if victim:
+            os.kill(victim, sig)
+        try:
+            _, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+        lines = [line for line in err.splitlines() if line.strip()]
+        return out, proc.returncode, time.time() - signalled_at, lines, victim
+
     # --- a rank dies ------------------------------------------------------------------------
-    dead = tmp / "dead"
-    cmd = [args.latentkit, "train", "--model", "vae", "--data", f"npy:{DATA}", "--image-shape",
-           f"1,{SIDE},{SIDE}", "--epochs", "200", "--out", str(dead), "--quiet", "--nproc", "2",
-           "--dist-timeout", "5", *flags]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    while time.time() < deadline and not ((dead / "metrics.jsonl").exists() and metrics(dead)):
-        time.sleep(0.05)
-    victim = rank_pid(proc.pid, 1)
-    killed_at = time.time()
-    if victim:
-        os.kill(victim, signal.SIGKILL)
-    try:
-        _, err = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        _, err = proc.communicate()
-    took = time.time() - killed_at
-    lines = [line for line in err.splitlines() if line.strip()]
-    check(victim is not None and proc.returncode not in (0, None) and took < 5 + 10 and len(lines) == 1
+    dead, rc, took, lines, victim = faulty_group("dead", 5, signal.SIGKILL)
+    check(victim is not None and rc not in (0, None) and took < 5 + 10 and len(lines) == 1
           and "rank 1 of 2" in lines[0] and str(dead) in lines[0],
-          f"killing rank 1 ends the group in {took:.1f} s (timeout 5 s), exit {proc.returncode}, one line: "
+          f"killing rank 1 ends the group in {took:.1f} s (timeout 5 s), exit {rc}, one line: "
           f"{lines[0] if lines else '(none)'}")
     try:
         ck = torch.load(str(dead / "checkpoints" / "last.pt"))
@@ -207,29 +212,11 @@ try:
     check(loadable, "the checkpoint left on disk loads with torch.load")
 
     # --- a rank hangs (SIGSTOP) -------------------------------------------------------------
-    hung = tmp / "hung"
-    cmd = [args.latentkit, "train", "--model", "vae", "--data", f"npy:{DATA}", "--image-shape",
-           f"1,{SIDE},{SIDE}", "--epochs", "200", "--out", str(hung), "--quiet", "--nproc", "2",
-           "--dist-timeout", "4", *flags]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    while time.time() < deadline and not ((hung / "metrics.jsonl").exists() and metrics(hung)):
-        time.sleep(0.05)
-    victim = rank_pid(proc.pid, 1)
-    stopped_at = time.time()
-    if victim:
-        os.kill(victim, signal.SIGSTOP)
-    try:
-        _, err = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        _, err = proc.communicate()
-    took = time.time() - stopped_at
-    lines = [line for line in err.splitlines() if line.strip()]
+    hung, rc, took, lines, victim = faulty_group("hung", 4, signal.SIGSTOP)
     # 4 s of timeout, 1.5 s to tell who is missing, 5 s before the launcher stops the hung rank.
-    check(victim is not None and proc.returncode == 4 and took < 4 + 1.5 + 5 + 5 and len(lines) == 1
+    check(victim is not None and rc == 4 and took < 4 + 1.5 + 5 + 5 and len(lines) == 1
           and "rank 1 of 2 stopped answering" in lines[0] and str(hung) in lines[0],
-          f"a hung rank 1 ends the group in {took:.1f} s (timeout 4 s), exit {proc.returncode}: "
+          f"a hung rank 1 ends the group in {took:.1f} s (timeout 4 s), exit {rc}: "
           f"{lines[0] if lines else '(none)'}")
 
     # --- torchrun restarts the group once ------------------------------------------------------
