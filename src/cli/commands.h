@@ -32,5 +32,6 @@ void add_options_command(CLI::App& app);
 void add_quality_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_export_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
 
 }  // namespace latentkit::cli

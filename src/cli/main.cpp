@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   add_manifold_command(app);
   add_interpolate_command(app);
   add_compare_command(app);
+  add_serve_command(app);
   add_info_command(app);
   add_models_command(app);
   add_options_command(app);
