@@ -16,6 +16,7 @@ packages=(
   fonts-dejavu-core       # DejaVu Sans for the text in pictures (a built-in font if absent)
   libgloo-dev             # Gloo headers for c10d's ProcessGroupGloo (distributed training)
   libcpp-httplib-dev pkg-config  # HTTP for latentkit serve (its defines come through pkg-config)
+  chromium chromium-driver python3-selenium  # the browser test of latentkit serve's page
   libgtest-dev            # tests
   python3-torch python3-numpy  # the PyTorch reference in tests and bench/
 )

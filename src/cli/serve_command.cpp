@@ -12,6 +12,7 @@
 
 #if LATENTKIT_HAVE_HTTPLIB
 #include <httplib.h>
+#include "latentkit_serve_page.h"
 #include "serve_api.h"
 #endif
 
@@ -61,6 +62,9 @@ void run_serve(const ServeArgs& a) {
     send(res, api_error(401, "request: the API needs the header 'Authorization: Bearer <token>' (--token)"));
     return httplib::Server::HandlerResponse::Handled;
   });
+  server.Get("/", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(kServePage, "text/html; charset=utf-8");
+  });
   server.Get("/api/runs", [api](const httplib::Request&, httplib::Response& res) { send(res, api->list_runs()); });
   server.Get(R"(/api/runs/([^/]+))", [api](const httplib::Request& req, httplib::Response& res) {
     send(res, api->run_info(req.matches[1]));
@@ -100,8 +104,8 @@ void run_serve(const ServeArgs& a) {
   else if (!server.bind_to_port(a.host, port)) port = -1;
   if (port <= 0) fail("--port", "cannot listen on " + a.host + ":" + std::to_string(a.port) + " (in use, or not an address of this machine)");
   if (!a.run.quiet) {
-    std::printf("serving %zu run(s) at http://%s:%d/api/runs%s\n", api->runs().size(), a.host.c_str(), port,
-                a.token.empty() ? "" : " (bearer token required)");
+    std::printf("serving %zu run(s) at http://%s:%d/%s\n", api->runs().size(), a.host.c_str(), port,
+                a.token.empty() ? "" : "#token=<token> (the API wants the bearer token)");
     std::fflush(stdout);
   }
   server.listen_after_bind();
@@ -119,7 +123,7 @@ void run_serve(const ServeArgs&) {
 
 void add_serve_command(CLI::App& app) {
   auto a = std::make_shared<ServeArgs>();
-  auto* cmd = app.add_subcommand("serve", "Serve runs over a JSON HTTP API: encode, decode, reconstruct, score, sample (docs/SERVE.md)");
+  auto* cmd = app.add_subcommand("serve", "Explore runs in the browser and serve them over a JSON HTTP API: encode, decode, reconstruct, score, sample (docs/SERVE.md)");
   cmd->add_option("runs", a->runs, "Run directories, or directories of runs (such as compare's output)");
   a->run.cmd = cmd;
   add_execution_flags(cmd, a->run.execution_flags);
