@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -98,6 +99,15 @@ json read_json_lines(const fs::path& path) {
     if (!j.is_discarded()) lines.push_back(std::move(j));
   }
   return lines;
+}
+
+// Runs `call` (a model computation) and adds its duration to `seconds`.
+template <class F>
+auto timed(double& seconds, F&& call) {
+  const auto start = std::chrono::steady_clock::now();
+  auto result = call();
+  seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
 }
 
 }  // namespace
@@ -229,7 +239,11 @@ ApiReply ServeApi::act(const std::string& id, const std::string& action, const s
       const torch::Tensor labels = labels_of(body, n.get<int64_t>());
       std::lock_guard<std::mutex> hold(r->lock);
       std::lock_guard<std::mutex> seeded(seeded_);
-      return {200, json{{"rows", rows_json(r->model.sample(n.get<int64_t>(), static_cast<uint64_t>(seed.get<int64_t>()), labels))}}};
+      double model = 0;
+      const torch::Tensor x = timed(model, [&] {
+        return r->model.sample(n.get<int64_t>(), static_cast<uint64_t>(seed.get<int64_t>()), labels);
+      });
+      return {200, json{{"rows", rows_json(x)}}, model};
     }
     const torch::Tensor rows = rows_of(body, limits_.max_rows);
     const torch::Tensor labels = labels_of(body, rows.size(0));
@@ -239,19 +253,29 @@ ApiReply ServeApi::act(const std::string& id, const std::string& action, const s
                                 "' " + action + "s rows of " + std::to_string(want));
     std::lock_guard<std::mutex> hold(r->lock);
     const TrainedModel& m = r->model;
-    if (action == "encode") return {200, json{{"rows", rows_json(m.encode(rows, labels))}}};
-    if (action == "decode") return {200, json{{"rows", rows_json(m.decode(rows, labels))}}};
+    double model = 0;
+    if (action == "encode") {
+      const torch::Tensor z = timed(model, [&] { return m.encode(rows, labels); });
+      return {200, json{{"rows", rows_json(z)}}, model};
+    }
+    if (action == "decode") {
+      const torch::Tensor x = timed(model, [&] { return m.decode(rows, labels); });
+      return {200, json{{"rows", rows_json(x)}}, model};
+    }
     std::lock_guard<std::mutex> seeded(seeded_);
-    if (action == "reconstruct") return {200, json{{"rows", rows_json(m.reconstruct(rows, labels))}}};
+    if (action == "reconstruct") {
+      const torch::Tensor x = timed(model, [&] { return m.reconstruct(rows, labels); });
+      return {200, json{{"rows", rows_json(x)}}, model};
+    }
     ScoreOptions options;
     options.k = body.value("k", int64_t{100});
     if (options.k < 1 || options.k > 10000) return api_error(400, "request: \"k\" must be from 1 to 10000");
-    SampleScores s = m.score(rows, options, labels);
+    const SampleScores s = timed(model, [&] { return m.score(rows, options, labels); });
     json out{{"reconstruction_error", values_json(s.reconstruction_error)}};
     if (s.log_likelihood.defined()) out["log_likelihood"] = values_json(s.log_likelihood);
     // "rows": one number per row, the anomaly score `latentkit score` leads with.
     out["rows"] = s.log_likelihood.defined() ? out["log_likelihood"] : out["reconstruction_error"];
-    return {200, out};
+    return {200, out, model};
   } catch (const InputError& e) {
     return api_error(400, e.what());
   } catch (const json::exception& e) {

@@ -22,6 +22,7 @@ struct ServeLimits {
 struct ApiReply {
   int status = 200;
   nlohmann::json body;
+  double model_seconds = -1;  // time in the model's computation, when the request ran one
 };
 
 // A run being served. TrainedModel's methods are not thread-safe, so each run has its own lock:

@@ -35,6 +35,8 @@ struct ServeArgs {
 
 void send(httplib::Response& res, const ApiReply& reply) {
   res.status = reply.status;
+  // What a client (bench/serve.py) needs to tell the model's share of a request's time.
+  if (reply.model_seconds >= 0) res.set_header("X-Latentkit-Model-Seconds", std::to_string(reply.model_seconds));
   res.set_content(reply.body.dump(), "application/json");
 }
 
@@ -52,6 +54,9 @@ void run_serve(const ServeArgs& a) {
   httplib::Server server;
   const int threads = a.threads;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm holds
+  // the body until the client's delayed ACK, 40 ms on Linux, for every small answer.
+  server.set_tcp_nodelay(true);
   server.set_payload_max_length(static_cast<size_t>(a.max_body_mb) << 20);
   server.set_read_timeout(30, 0);
   server.set_write_timeout(30, 0);
