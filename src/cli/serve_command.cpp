@@ -44,7 +44,7 @@ void run_serve(const ServeArgs& a) {
   if (a.runs.empty()) fail("serve", "give at least one run directory (or a directory of runs)");
   if (a.port < 0 || a.port > 65535) fail("--port", std::to_string(a.port) + " is not a TCP port");
   if (a.max_rows < 1) fail("--max-rows", "must be at least 1");
-  if (a.max_body_mb < 1) fail("--max-body-mb", "must be at least 1");
+  if (a.max_body_mb < 1 || a.max_body_mb > 4096) fail("--max-body-mb", "must be from 1 to 4096");
   if (a.threads < 1) fail("--http-threads", "must be at least 1");
   ServeLimits limits;
   limits.max_rows = a.max_rows;
