@@ -57,6 +57,12 @@ void run_serve(const ServeArgs& a) {
   // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm holds
   // the body until the client's delayed ACK, 40 ms on Linux, for every small answer.
   server.set_tcp_nodelay(true);
+  // httplib's default adds SO_REUSEPORT, which lets a second server bind a port in use and
+  // share its connections: SO_REUSEADDR alone still allows a quick restart.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   server.set_payload_max_length(static_cast<size_t>(a.max_body_mb) << 20);
   server.set_read_timeout(30, 0);
   server.set_write_timeout(30, 0);

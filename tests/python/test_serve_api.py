@@ -11,7 +11,7 @@ What is asserted:
   a non-number, too many rows, a body over --max-body-mb, an unknown run, action or path, a path
   that tries to leave the runs, a missing or wrong bearer token;
 - 50 clients at once for a bounded time: no error, and every answer still equals the CLI's;
-- a serve command line naming no run is refused with one line and exit status 2.
+- a serve command line naming no run, or a port in use, is refused with one line and exit status 2.
 """
 import concurrent.futures
 import json
@@ -93,6 +93,11 @@ with tempfile.TemporaryDirectory(prefix="latentkit-serve-") as tmp_name:
     try:
         line = server.stdout.readline()
         port = int(line.split("127.0.0.1:")[1].split("/")[0])
+
+        second = subprocess.run([args.latentkit, "serve", str(runs), "--port", str(port)],
+                                capture_output=True, text=True, timeout=60)
+        check(second.returncode == 2 and len(second.stderr.strip().splitlines()) == 1 and str(port) in second.stderr,
+              f"a second serve on the port in use: exit {second.returncode}, one line: {second.stderr.strip()}")
 
         status, listed = request(port, "/api/runs")
         check(status == 200 and sorted((r["id"], r["kind"], r["latent"]) for r in listed)
