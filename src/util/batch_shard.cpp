@@ -60,22 +60,25 @@ torch::Tensor draw_for_batch(int64_t rows, const std::function<torch::Tensor(int
   return draw(s->global).narrow(dim, s->offset, s->size);
 }
 
+namespace {
+
+// `like`'s sizes with `rows` rows.
+std::vector<int64_t> with_rows(const torch::Tensor& like, int64_t rows) {
+  auto sizes = like.sizes().vec();
+  sizes[0] = rows;
+  return sizes;
+}
+
+}  // namespace
+
 torch::Tensor batch_randn_like(const torch::Tensor& like) {
   if (like.dim() == 0) return torch::randn_like(like);
-  return draw_for_batch(like.size(0), [&](int64_t n) {
-    auto sizes = like.sizes().vec();
-    sizes[0] = n;
-    return torch::randn(sizes, like.options());
-  });
+  return draw_for_batch(like.size(0), [&](int64_t n) { return torch::randn(with_rows(like, n), like.options()); });
 }
 
 torch::Tensor batch_rand_like(const torch::Tensor& like) {
   if (like.dim() == 0) return torch::rand_like(like);
-  return draw_for_batch(like.size(0), [&](int64_t n) {
-    auto sizes = like.sizes().vec();
-    sizes[0] = n;
-    return torch::rand(sizes, like.options());
-  });
+  return draw_for_batch(like.size(0), [&](int64_t n) { return torch::rand(with_rows(like, n), like.options()); });
 }
 
 torch::Tensor batch_bernoulli(const torch::Tensor& p) {
@@ -89,9 +92,7 @@ torch::Tensor batch_bernoulli(const torch::Tensor& p) {
 torch::Tensor gather_batch(const torch::Tensor& x) {
   const BatchShard* s = active_shard();
   if (!s || collective().world_size() == 1) return x;
-  auto sizes = x.sizes().vec();
-  sizes[0] = s->global;
-  std::vector<torch::Tensor> whole{torch::zeros(sizes, x.options())};
+  std::vector<torch::Tensor> whole{torch::zeros(with_rows(x, s->global), x.options())};
   whole[0].narrow(0, s->offset, s->size).copy_(x);
   all_reduce_in_place(whole);
   return whole[0];
