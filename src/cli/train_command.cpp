@@ -16,9 +16,12 @@
 #include "latentkit/dist/local_launcher.h"
 #include "latentkit/dist/process_group.h"
 #include "latentkit/error.h"
+#include "latentkit/train/run_directory.h"
+#include "latentkit/train/run_lock.h"
 #include "latentkit/train/training_run.h"
 #include "latentkit/util/runtime.h"
 #include "loaded_run.h"
+#include "resume_flags.h"
 #include "table_flags.h"
 
 namespace latentkit::cli {
@@ -33,6 +36,7 @@ struct TrainArgs {
   std::string config_file;
   std::string out;
   bool resume = false;
+  bool force = false;
   bool quiet = false;
   int nproc = 1;
   double dist_timeout = 300;
@@ -103,19 +107,50 @@ RunConfig fresh_config(const TrainArgs& a, std::set<std::string>& fixed_keys) {
 }
 
 // A resumed run keeps its data, model and optimisation; only the epochs and the execution may
-// change.
+// change, and each change is said.
 RunConfig resumed_config(const TrainArgs& a, RunConfig saved) {
-  if (a.cmd->get_option("--model")->count() > 0) fail("--model", "cannot change when resuming a run");
   if (!a.config_file.empty()) fail("--config", "cannot be combined with --resume (the run keeps its config)");
-  for (const auto& [flag, text] : a.flags.given(*a.cmd)) {
-    if (flag == "--epochs" || ExecutionOptions::table().find_flag(flag)) continue;
-    fail(flag, "cannot change when resuming (--resume keeps the run's data, model and optimisation; "
-               "only --epochs and the execution flags may change)");
+  const bool model_given = a.cmd->get_option("--model")->count() > 0;
+  ResumeFlags r = apply_resume_flags(*a.cmd, a.flags, model_given ? a.model : "", std::move(saved));
+  for (const auto& change : r.changes) std::cerr << "latentkit: note: resuming " << a.out << " with " << change << "\n";
+  return r.config;
+}
+
+// Makes --out this process's run directory before anything is loaded or written: refuses a run
+// that is there unless it is resumed or --force moves it aside, creates the directory, takes its
+// lock (train/run_lock.h) and removes the temporaries a killed writer left. `fresh`: a new run
+// starts there; `own`: a run there is this group's own (torchrun restarted it).
+RunLock claim_run_directory(const TrainArgs& a, bool fresh, bool own) {
+  if (fresh && !own) {
+    const std::vector<std::string> files = run_files_in(a.out);
+    if (!files.empty()) {
+      std::string list;
+      for (const auto& f : files) list += (list.empty() ? "" : ", ") + f;
+      if (!a.force)
+        fail(a.out, "holds a run already (" + list + "); --resume continues it, --force moves it aside to " +
+                        a.out + ".old-<date>-<time> and trains afresh");
+      // Never move a run that is being written: its writer holds the lock.
+      RunLock old = RunLock::acquire(a.out);
+      const std::string aside = move_run_aside(a.out);
+      std::cerr << "latentkit: note: --force: moved the run in " << a.out << " to " << aside << "\n";
+    }
+  } else if (!fs::is_directory(a.out)) {
+    fail(a.out, fs::exists(a.out) ? "is not a directory (--out names the run directory)" : "holds no run to resume (no such directory)");
   }
-  a.flags.apply(*a.cmd, TrainConfig::table(), &saved.train);
-  a.flags.apply(*a.cmd, saved.train.execution);
-  saved.train.validate();
-  return saved;
+  create_run_directory(a.out);
+  RunLock lock = RunLock::acquire(a.out);
+  const auto removed = remove_stale_temporaries(a.out);
+  if (!removed.empty() && !a.quiet)
+    std::cerr << "latentkit: note: removed " << removed.size() << " temporary file(s) left by an interrupted write in "
+              << a.out << "\n";
+  return lock;
+}
+
+Checkpoint load_resume_checkpoint(const std::string& out, const std::string& path) {
+  if (!fs::exists(path) && fs::exists(out + "/config.json"))
+    fail(out, "has no checkpoint to resume from (the run ended before its first epoch did); --force moves it "
+              "aside and trains afresh");
+  return load_checkpoint(path);
 }
 
 // The command line without --nproc and its value: what each local rank runs.
@@ -128,6 +163,8 @@ std::vector<std::string> rank_command_line() {
       continue;
     }
     if (args[i].rfind("--nproc=", 0) == 0) continue;
+    // The launcher moved the old run aside already; the ranks find a fresh directory.
+    if (args[i] == "--force") continue;
     out.push_back(args[i]);
   }
   return out;
@@ -139,36 +176,45 @@ std::chrono::milliseconds timeout_of(const TrainArgs& a) {
 
 void run_train(TrainArgs& a) {
   if (a.out.empty()) fail("--out", "a run directory is required");
+  if (a.force && a.resume)
+    fail("--force", "cannot be combined with --resume (--resume continues the run, --force moves it aside)");
   const std::string ckpt_path = a.out + "/checkpoints/last.pt";
   const auto env = LaunchEnv::from_environment();
   const bool distributed = env && env->world_size > 1;
   if (a.nproc > 1 && env)
     fail("--nproc", "cannot be combined with a launcher's ranks (WORLD_SIZE is set): torchrun already started them");
   const bool writer = !env || env->rank == 0;
-  // torchrun restarted the group after a failure: it continues from the last checkpoint.
-  const bool restarted = distributed && env->restart_count > 0 && fs::exists(ckpt_path);
+  // torchrun restarted the group after a failure: it continues from the last checkpoint, or
+  // starts its own run afresh when none was saved yet.
+  const bool group_restart = distributed && env->restart_count > 0;
+  const bool restarted = group_restart && fs::exists(ckpt_path);
   std::unique_ptr<Checkpoint> resume;
   RunConfig cfg;
   std::set<std::string> fixed_keys;
+  // Only the writer claims the directory; under `--nproc` that is this launcher, which hands
+  // the lock down to rank 0.
+  RunLock lock;
   if (restarted) {
+    if (writer) lock = claim_run_directory(a, false, true);
     resume = std::make_unique<Checkpoint>(load_checkpoint(ckpt_path));
     cfg = resume->config;
     if (writer)
       std::cerr << "latentkit: note: restart " << env->restart_count << " of the group: resuming "
                 << a.out << " from its last checkpoint\n";
   } else if (a.resume) {
-    resume = std::make_unique<Checkpoint>(load_checkpoint(ckpt_path));
+    if (writer) lock = claim_run_directory(a, false, false);
+    resume = std::make_unique<Checkpoint>(load_resume_checkpoint(a.out, ckpt_path));
     cfg = resumed_config(a, resume->config);
   } else {
+    // The flags are checked before the directory is touched: a typo moves nothing aside.
     cfg = fresh_config(a, fixed_keys);
-    if (writer && a.nproc <= 1 && fs::exists(ckpt_path))
-      std::cerr << "latentkit: note: " << a.out << " holds a run; starting it afresh (--resume "
-                   "continues it instead)\n";
+    if (writer) lock = claim_run_directory(a, true, group_restart);
   }
   if (a.nproc > 1) {
     // The flags were checked above; the ranks start from the same command line.
     // The ranks that are alive notice a failed one within the timeout and exit; a hung one,
     // which never will, is stopped a few seconds after the first rank failed.
+    lock.pass_down();
     exit_code() = run_local_ranks(a.nproc, rank_command_line(), std::chrono::seconds(5));
     return;
   }
@@ -209,6 +255,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--out", a->out, "Run directory (config, metrics, checkpoints, pictures)")->required();
   cmd->add_option("--config", a->config_file, "Start from a run's config.json; flags given override it");
   cmd->add_flag("--resume", a->resume, "Continue the run in --out from its last checkpoint");
+  cmd->add_flag("--force", a->force,
+                "Train afresh even when --out holds a run: the old run is moved aside to "
+                "<out>.old-<date>-<time> (nothing is deleted)");
   cmd->add_flag("--quiet", a->quiet, "No progress or per-epoch lines");
   cmd->add_option("--nproc", a->nproc,
                   "Train on N local ranks (data parallel, Gloo), as `torchrun --nproc_per_node N` "

@@ -9,6 +9,8 @@
 
 #include "latentkit/error.h"
 #include "latentkit/util/atomic_file.h"
+#include "latentkit/util/input_file.h"
+#include "latentkit/util/memory_budget.h"
 
 namespace latentkit {
 
@@ -35,8 +37,10 @@ c10::impl::GenericDict tensor_dict(const std::map<std::string, torch::Tensor>& t
 }
 
 json progress_json(const TrainingProgress& p) {
-  return json{{"epoch", p.epoch}, {"batch", p.batch},   {"sums", p.sums},
-              {"seen", p.seen},   {"seconds", p.seconds}, {"best_test_loss", p.best_test_loss}};
+  json j{{"epoch", p.epoch}, {"batch", p.batch},   {"sums", p.sums},
+         {"seen", p.seen},   {"seconds", p.seconds}, {"best_test_loss", p.best_test_loss}};
+  if (!p.metrics_line.empty()) j["metrics_line"] = p.metrics_line;
+  return j;
 }
 
 TrainingProgress progress_from_json(const json& j) {
@@ -47,6 +51,7 @@ TrainingProgress progress_from_json(const json& j) {
   p.seen = j.at("seen").get<int64_t>();
   p.seconds = j.at("seconds").get<double>();
   p.best_test_loss = j.at("best_test_loss").get<double>();
+  p.metrics_line = j.value("metrics_line", std::string());
   return p;
 }
 
@@ -98,14 +103,20 @@ void save_checkpoint(const std::string& path, const Checkpoint& ck) {
 }
 
 Checkpoint load_checkpoint(const std::string& path) {
-  if (!fs::exists(path)) fail(path, "no such checkpoint");
-  const std::string raw = read_file(path);
+  std::error_code ec;
+  if (!fs::exists(path, ec)) fail(path, "no such checkpoint");
   c10::IValue value;
-  try {
-    value = torch::pickle_load(std::vector<char>(raw.begin(), raw.end()));
-  } catch (const std::exception&) {
-    fail(path, "not a readable checkpoint (truncated or corrupt)");
-  }
+  reading(path, [&] {
+    // Regular files only: a FIFO or /dev/zero given as --run would block or read for ever.
+    const std::string raw = read_regular_file(path);
+    try {
+      value = torch::pickle_load(std::vector<char>(raw.begin(), raw.end()));
+    } catch (const std::exception&) {
+      // An allocation failure inside the unpickler is reported as such by reading().
+      if (!allocation_failure(std::current_exception()).empty()) throw;
+      fail(path, "not a readable checkpoint (truncated or corrupt)");
+    }
+  });
   if (!value.isGenericDict()) fail(path, "not a latentkit checkpoint");
   const auto root = value.toGenericDict();
   const auto format = entry(root, "format", path);

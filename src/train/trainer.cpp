@@ -12,6 +12,7 @@
 #include "latentkit/eval/evaluate.h"
 #include "latentkit/train/fused_adam.h"
 #include "latentkit/train/metrics_csv.h"
+#include "latentkit/train/metrics_log.h"
 #include "latentkit/train/progress.h"
 #include "latentkit/train/stop_signal.h"
 #include "latentkit/util/atomic_file.h"
@@ -38,26 +39,6 @@ uint64_t derived_seed(uint64_t seed, int64_t epoch, uint64_t salt) {
 
 Split to_device(const Split& s, const torch::Device& d) {
   return Split{s.x.to(d), s.y.defined() ? s.y.to(d) : torch::Tensor()};
-}
-
-// Keeps the metrics lines of epochs 1..epochs; used when resuming, so that an epoch repeated
-// after an interruption is not recorded twice.
-void truncate_metrics(const std::string& path, int64_t epochs) {
-  std::ifstream in(path);
-  if (!in) return;
-  std::string line, kept;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    auto j = json::parse(line, nullptr, false);
-    if (!j.is_discarded() && j.value("epoch", int64_t{0}) <= epochs) kept += line + "\n";
-  }
-  write_file_atomic(path, kept);
-}
-
-void append_line(const std::string& path, const std::string& line) {
-  std::ofstream out(path, std::ios::app);
-  out << line << "\n";
-  if (!out) fail(path, "cannot append metrics");
 }
 
 // LBFGS keeps scratch space for its two-loop recursion as a vector of history_size tensors whose
@@ -210,7 +191,9 @@ bool Trainer::run(const Checkpoint* resume) {
   ScopedCollective group(options_.group);
   policy_.apply();
   if (writes()) {
-    fs::create_directories(dir_ + "/checkpoints");
+    std::error_code ec;
+    fs::create_directories(dir_ + "/checkpoints", ec);
+    if (ec) fail(dir_, "cannot write into the run directory: " + ec.message());
     write_file_atomic(dir_ + "/config.json", config_.to_json().dump(2) + "\n");
   }
   torch::Tensor permutation;
@@ -218,8 +201,17 @@ bool Trainer::run(const Checkpoint* resume) {
     restore(*resume);
     if (resume->permutation.defined()) permutation = resume->permutation.to(device_);
     if (writes()) {
-      truncate_metrics(dir_ + "/metrics.jsonl", progress_.epoch);
-      if (fs::exists(dir_ + "/metrics.jsonl")) write_metrics_csv(dir_ + "/metrics.jsonl", dir_ + "/metrics.csv");
+      // A kill may have left the log a line ahead of the checkpoint, or torn (train/metrics_log.h).
+      const std::string log = dir_ + "/metrics.jsonl";
+      const MetricsRepair repair = repair_metrics_log(log, progress_.epoch, progress_.metrics_line);
+      if (repair.changed()) {
+        std::string what;
+        if (repair.dropped) what = "dropped " + std::to_string(repair.dropped) + " line(s)";
+        if (repair.restored) what += std::string(what.empty() ? "" : " and ") + "restored the last one from the checkpoint";
+        std::fprintf(stderr, "latentkit: note: %s: %s, to end at the checkpoint's epoch %lld\n", log.c_str(),
+                     what.c_str(), static_cast<long long>(progress_.epoch));
+      }
+      if (fs::exists(log)) write_metrics_csv(log, dir_ + "/metrics.csv");
     }
   } else if (writes()) {
     std::remove((dir_ + "/metrics.jsonl").c_str());
@@ -372,10 +364,13 @@ void Trainer::finish_epoch() {
   progress_.seen = 0;
   progress_.seconds = 0;
   if (best) progress_.best_test_loss = test_loss;
-  save("last.pt", torch::Tensor());
+  progress_.metrics_line = line.dump();
+  // last.pt is the commit: the log's line goes to the disk before it, best.pt too, so a kill at
+  // any point leaves the log at or one line past the checkpoint, and resuming repairs that.
+  if (writes()) append_metrics_line(dir_ + "/metrics.jsonl", progress_.metrics_line);
   if (best) save("best.pt", torch::Tensor());
+  save("last.pt", torch::Tensor());
   if (!writes()) return;
-  append_line(dir_ + "/metrics.jsonl", line.dump());
   write_metrics_csv(dir_ + "/metrics.jsonl", dir_ + "/metrics.csv");
   write_pictures();
   if (!options_.quiet) {

@@ -31,6 +31,9 @@ struct TrainingProgress {
   int64_t seen = 0;                     // samples seen in the epoch in progress
   double seconds = 0;                   // training seconds spent in the epoch in progress
   double best_test_loss = 0;            // best test "loss" so far (valid when epoch > 0)
+  // The metrics.jsonl line of the last completed epoch: a resume restores it should the log have
+  // lost it (train/metrics_log.h). Empty in checkpoints written before it was kept.
+  std::string metrics_line;
 };
 
 struct Checkpoint {
