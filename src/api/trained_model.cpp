@@ -3,6 +3,8 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+
 #include "latentkit/catalog/catalog.h"
 #include "latentkit/data/data_config.h"
 #include "latentkit/data/image_layout.h"
@@ -119,10 +121,14 @@ SampleScores TrainedModel::score(const torch::Tensor& raw, const ScoreOptions& o
 }
 
 // -> raw [n, D]
-torch::Tensor TrainedModel::sample(int64_t n, uint64_t seed, const torch::Tensor& labels) const {
+torch::Tensor TrainedModel::sample(int64_t n, uint64_t seed, const torch::Tensor& labels,
+                                   double temperature) const {
   if (n < 1) fail("sample", "n must be at least 1");
+  if (!(temperature > 0 && std::isfinite(temperature))) fail("sample", "temperature must be finite and > 0");
   torch::NoGradGuard no_grad;
   ScopedSeed scoped(device, seed);
+  if (temperature != 1.0)
+    return to_raw(model->sample_at_temperature(n, temperature, labels_on(labels, n, device)));
   return to_raw(draw_model_samples(*model, SamplerSpec{}, n, {}, {}, labels_on(labels, n, device),
                                    "sample"));
 }

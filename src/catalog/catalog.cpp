@@ -155,7 +155,10 @@ std::vector<KindInfo> make_kinds() {
                           {&FlowOptions::table()}, flow(FlowArchitecture::Points2D), couplings(8, 64, "affine", "none"));
   KindInfo& vectors = add("flow", "RealNVP flow with LU linear maps for tabular vectors", {&FlowOptions::table()},
                            flow(FlowArchitecture::Vectors), couplings(6, 128, "affine", "conv1x1-lu"));
-  for (KindInfo* f : {&nice, &realnvp, &glow, &gaussian, &flow2d, &vectors}) f->reconstructs = false;
+  for (KindInfo* f : {&nice, &realnvp, &glow, &gaussian, &flow2d, &vectors}) {
+    f->reconstructs = false;
+    f->has_temperature = true;
+  }
   flow2d.likelihood = vectors.likelihood = Likelihood::Exact;
 
   KindInfo& gmm = add("gmm", "Gaussian mixture on the data, fitted by EM (--components, --covariance); exact NLL",

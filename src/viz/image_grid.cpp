@@ -57,10 +57,9 @@ std::vector<unsigned char> encode_png(const unsigned char* pixels, int width, in
   return out;
 }
 
-void write_image_grid(const std::string& path, const torch::Tensor& images,
-                      const std::vector<int64_t>& image_shape, int64_t columns,
-                      int64_t padding) {
-  const std::string where = "image grid " + path;
+std::vector<unsigned char> image_grid_png(const torch::Tensor& images,
+                                          const std::vector<int64_t>& image_shape, int64_t columns,
+                                          int64_t padding, const std::string& where) {
   if (!images.defined()) fail(where, "images tensor is undefined");
   if (images.dim() != 2)
     fail(where, "images must be 2-D [N, C*H*W], got " + std::to_string(images.dim()) + "-D");
@@ -108,9 +107,15 @@ void write_image_grid(const std::string& path, const torch::Tensor& images,
     }
   }
 
+  return encode_png(pixels.data(), static_cast<int>(grid_w), static_cast<int>(grid_h),
+                    static_cast<int>(c));
+}
+
+void write_image_grid(const std::string& path, const torch::Tensor& images,
+                      const std::vector<int64_t>& image_shape, int64_t columns,
+                      int64_t padding) {
   const std::vector<unsigned char> png =
-      encode_png(pixels.data(), static_cast<int>(grid_w), static_cast<int>(grid_h),
-                 static_cast<int>(c));
+      image_grid_png(images, image_shape, columns, padding, "image grid " + path);
   write_file_atomic(path,
                     std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
 }

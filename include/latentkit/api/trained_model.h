@@ -79,8 +79,10 @@ struct TrainedModel {
   SampleScores score(const torch::Tensor& raw, const ScoreOptions& options = {},
                      const torch::Tensor& labels = {}) const;
   // n draws from the model's prior -> raw [n, D]; labels [n] choose the classes of conditional
-  // kinds. Throws InputError for kinds without a prior (plain autoencoders).
-  torch::Tensor sample(int64_t n, uint64_t seed = 1, const torch::Tensor& labels = {}) const;
+  // kinds. `temperature` scales the prior's spread (flows: z ~ N(0, T^2 I)); kinds without one
+  // accept only 1. Throws InputError for kinds without a prior (plain autoencoders).
+  torch::Tensor sample(int64_t n, uint64_t seed = 1, const torch::Tensor& labels = {},
+                       double temperature = 1.0) const;
 
   // --- the run's own data ---------------------------------------------------------------------
   // The run's dataset, preprocessed with the saved preprocessor, on `device`.

@@ -44,6 +44,7 @@ struct KindInfo {
   std::function<void(const ModelConfig&)> check;
   bool reconstructs = true;      // decode(encode(x)) approximates x (flows invert exactly; mixtures don't)
   bool has_prior = true;         // sample() draws from the model (else samplers fitted to codes)
+  bool has_temperature = false;  // samples at a temperature T, z ~ N(0, T^2 I) (flows)
   Likelihood likelihood = Likelihood::None;
   bool conditional = false;      // conditions on labels: needs labelled data (LabelOptions)
   bool needs_unit_data = false;  // visible units are probabilities: data scaled to [0, 1]
