@@ -14,6 +14,7 @@
 #include <httplib.h>
 #include "latentkit_serve_page.h"
 #include "serve_api.h"
+#include "serve_json.h"
 #endif
 
 namespace latentkit::cli {
@@ -37,7 +38,26 @@ void send(httplib::Response& res, const ApiReply& reply) {
   res.status = reply.status;
   // What a client (bench/serve.py) needs to tell the model's share of a request's time.
   if (reply.model_seconds >= 0) res.set_header("X-Latentkit-Model-Seconds", std::to_string(reply.model_seconds));
-  res.set_content(reply.body.dump(), "application/json");
+  if (!reply.content_type.empty()) res.set_content(reply.bytes, reply.content_type.c_str());
+  else res.set_content(reply.body.dump(), "application/json");
+}
+
+// Equal strings, in a time that depends on their lengths only: the token cannot be guessed a
+// character at a time from answer times.
+bool same_secret(const std::string& a, const std::string& b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i % (b.empty() ? 1 : b.size())]);
+  return diff == 0 && !b.empty();
+}
+
+// ?format=png&columns=N
+AnswerForm form_of(const httplib::Request& req) {
+  AnswerForm form;
+  const std::string format = req.get_param_value("format");
+  if (!format.empty() && format != "png" && format != "json") fail("request", "format must be json or png, not '" + format + "'");
+  form.png = format == "png";
+  form.columns = count_of("columns", req.get_param_value("columns"), 0, 1000);
+  return form;
 }
 
 void run_serve(const ServeArgs& a) {
@@ -69,14 +89,22 @@ void run_serve(const ServeArgs& a) {
   const std::string token = a.token;
   server.set_pre_routing_handler([token](const httplib::Request& req, httplib::Response& res) {
     if (token.empty() || req.path.rfind("/api/", 0) != 0) return httplib::Server::HandlerResponse::Unhandled;
-    if (req.get_header_value("Authorization") == "Bearer " + token) return httplib::Server::HandlerResponse::Unhandled;
+    if (same_secret(req.get_header_value("Authorization"), "Bearer " + token)) return httplib::Server::HandlerResponse::Unhandled;
     send(res, api_error(401, "request: the API needs the header 'Authorization: Bearer <token>' (--token)"));
     return httplib::Server::HandlerResponse::Handled;
   });
   server.Get("/", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(kServePage, "text/html; charset=utf-8");
   });
+  for (const auto& [path, script] : {std::pair{"/serve_common.js", kServeCommonJs}, {"/serve_explorer.js", kServeExplorerJs},
+                                     {"/serve_tools.js", kServeToolsJs}, {"/serve_dashboard.js", kServeDashboardJs}}) {
+    const char* text = script;
+    server.Get(path, [text](const httplib::Request&, httplib::Response& res) {
+      res.set_content(text, "text/javascript; charset=utf-8");
+    });
+  }
   server.Get("/api/runs", [api](const httplib::Request&, httplib::Response& res) { send(res, api->list_runs()); });
+  server.Get("/api/tables", [api](const httplib::Request&, httplib::Response& res) { send(res, api->tables()); });
   server.Get(R"(/api/runs/([^/]+))", [api](const httplib::Request& req, httplib::Response& res) {
     send(res, api->run_info(req.matches[1]));
   });
@@ -87,8 +115,22 @@ void run_serve(const ServeArgs& a) {
     send(res, api->codes(req.matches[1], req.has_param("split") ? req.get_param_value("split") : "test",
                          req.get_param_value("limit")));
   });
+  server.Get(R"(/api/runs/([^/]+)/examples)", [api](const httplib::Request& req, httplib::Response& res) {
+    send(res, api->examples(req.matches[1], req.has_param("split") ? req.get_param_value("split") : "test",
+                            req.get_param_value("indices")));
+  });
+  server.Get(R"(/api/runs/([^/]+)/pictures)", [api](const httplib::Request& req, httplib::Response& res) {
+    send(res, api->pictures(req.matches[1]));
+  });
+  server.Get(R"(/api/runs/([^/]+)/pictures/([^/]+))", [api](const httplib::Request& req, httplib::Response& res) {
+    send(res, api->picture(req.matches[1], req.matches[2]));
+  });
   server.Post(R"(/api/runs/([^/]+)/([a-z]+))", [api](const httplib::Request& req, httplib::Response& res) {
-    send(res, api->act(req.matches[1], req.matches[2], req.body));
+    try {
+      send(res, api->act(req.matches[1], req.matches[2], req.body, form_of(req)));
+    } catch (const InputError& e) {
+      send(res, api_error(400, e.what()));
+    }
   });
   // Anything else, a too large body included, is answered in the API's own form.
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
