@@ -76,14 +76,20 @@ std::vector<int64_t> indices_of(const std::string& text, int64_t size, int64_t m
   std::stringstream in(text);
   std::string item;
   while (std::getline(in, item, ',')) {
-    int64_t i = 0;
-    if (!parse_integer(item, i)) fail("request", "indices must be comma-separated integers, not '" + item + "'");
-    if (i >= size) fail("request", "index " + item + " is outside the split's " + std::to_string(size) + " rows");
-    out.push_back(i);
-    if (static_cast<int64_t>(out.size()) > max_count)
+    // I, or I-J for the rows from I to J inclusive (what a long list would spell out).
+    const size_t dash = item.find('-');
+    int64_t first = 0, last = 0;
+    if (!parse_integer(item.substr(0, dash), first) ||
+        (dash != std::string::npos && !parse_integer(item.substr(dash + 1), last)))
+      fail("request", "indices must be comma-separated integers or ranges I-J, not '" + item + "'");
+    if (dash == std::string::npos) last = first;
+    if (last < first) fail("request", "the range " + item + " is empty");
+    if (last >= size) fail("request", "index " + std::to_string(last) + " is outside the split's " + std::to_string(size) + " rows");
+    if (static_cast<int64_t>(out.size()) + (last - first + 1) > max_count)
       fail("request", "more than " + std::to_string(max_count) + " indices");
+    for (int64_t i = first; i <= last; ++i) out.push_back(i);
   }
-  if (out.empty()) fail("request", "give indices=I,J,... (rows of the split)");
+  if (out.empty()) fail("request", "give indices=I,J,... or I-J (rows of the split)");
   return out;
 }
 

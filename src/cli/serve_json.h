@@ -16,7 +16,7 @@ namespace latentkit::cli {
 torch::Tensor rows_of(const nlohmann::json& body, int64_t max_rows);
 // Optional "labels": [N] integers -> [N] int64 (undefined when absent).
 torch::Tensor labels_of(const nlohmann::json& body, int64_t n);
-// "0,5,9" -> {0, 5, 9}: at most max_count indices, each in [0, size).
+// "0,5,9" -> {0, 5, 9}, "3-6" -> {3, 4, 5, 6}: at most max_count indices, each in [0, size).
 std::vector<int64_t> indices_of(const std::string& text, int64_t size, int64_t max_count);
 // A positive integer query parameter; `fallback` when absent.
 int64_t count_of(const std::string& name, const std::string& text, int64_t fallback, int64_t max);

@@ -112,8 +112,8 @@ async function drawSamples() {
 // --- density over the plane of 2-D data (flows, and bounds of the other kinds) -----------------
 async function drawDensity() {
   const canvas = $("density"), g = canvas.getContext("2d"), n = 64;
-  const all = [...Array(state.codes.length).keys()];
-  const points = (await examples(all)).map(e => e.input);
+  const a = await api(`/runs/${state.run}/examples?split=test&indices=0-${state.codes.length - 1}`);
+  const points = a.inputs;
   const xs = points.map(p => p[0]), ys = points.map(p => p[1]);
   const pad = (lo, hi) => [lo - 0.15 * (hi - lo), hi + 0.15 * (hi - lo)];
   const [x0, x1] = pad(Math.min(...xs), Math.max(...xs)), [y0, y1] = pad(Math.min(...ys), Math.max(...ys));

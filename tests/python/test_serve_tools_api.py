@@ -119,13 +119,13 @@ with tempfile.TemporaryDirectory(prefix="latentkit-serve-tools-") as tmp_name:
         # Examples of the test split against the CLI.
         run(args.latentkit, "encode", vae, "--out", tmp / "test-z.csv", "--quiet")
         test_codes = numpy.asarray(read_csv(tmp / "test-z.csv")[1])[:, :3]
-        picked = [0, 5, 9]
-        status, ex = get_json(port, "/api/runs/vae/examples?split=test&indices=" + ",".join(map(str, picked)))
+        picked = [0, 5, 6, 7, 9]
+        status, ex = get_json(port, "/api/runs/vae/examples?split=test&indices=0,5-7,9")
         inputs = numpy.asarray(ex["inputs"])
         known = {tuple(r) for r in pixels.astype(numpy.float64)}
         check(status == 200 and ex["indices"] == picked and all(tuple(r) in known for r in inputs)
-              and ex["labels"] is not None and len(ex["labels"]) == 3,
-              "examples: the inputs are rows of the data file, with their labels")
+              and ex["labels"] is not None and len(ex["labels"]) == 5,
+              "examples?indices=0,5-7,9: the inputs are rows of the data file, with their labels")
         check(max_rel(ex["codes"], test_codes[picked]) < 1e-5,
               "examples: the codes are `latentkit encode`'s for those test rows")
         write_csv_rows(tmp / "ex.csv", inputs)
@@ -186,6 +186,8 @@ with tempfile.TemporaryDirectory(prefix="latentkit-serve-tools-") as tmp_name:
                 ("101 rows x k 10000", "/api/runs/vae/score", {"rows": [[0] * 64] * 101, "k": 10000}),
                 ("an index out of range", "/api/runs/vae/examples?indices=0,100000", None),
                 ("indices that are not numbers", "/api/runs/vae/examples?indices=a,b", None),
+                ("an empty range", "/api/runs/vae/examples?indices=5-2", None),
+                ("a range past the end", "/api/runs/vae/examples?indices=0-100000", None),
                 ("no indices", "/api/runs/vae/examples", None)):
             status, kind, data = request(port, path, body)
             answer = json.loads(data) if kind == "application/json" else None
