@@ -16,17 +16,17 @@ function termsOf(lines) {
 
 // One small chart: a term by epoch, train in blue and test in red.
 function drawTerm(canvas, lines, term) {
-  const g = canvas.getContext("2d"), pad = 30, w = canvas.width, h = canvas.height;
+  const g = canvas.getContext("2d"), pad = 30, left = 44, w = canvas.width, h = canvas.height;
   g.clearRect(0, 0, w, h);
   const series = [["train", "#1f77b4"], ["test", "#d62728"]].map(([split, colour]) =>
     [lines.map((l, i) => [i, l[split] && l[split][term]]).filter(p => typeof p[1] === "number"), colour]);
   const all = series.flatMap(s => s[0].map(p => p[1]));
-  g.fillStyle = "#333"; g.font = "11px sans-serif"; g.fillText(term, pad, 12);
+  g.fillStyle = "#333"; g.font = "11px sans-serif"; g.fillText(term, left, 12);
   if (!all.length) return;
   const [lo, hi] = [Math.min(...all), Math.max(...all)];
-  const X = i => pad + (w - 1.5 * pad) * (lines.length > 1 ? i / (lines.length - 1) : 0.5);
+  const X = i => left + (w - left - 0.5 * pad) * (lines.length > 1 ? i / (lines.length - 1) : 0.5);
   const Y = v => h - pad + 10 - (h - 1.5 * pad) * (hi > lo ? (v - lo) / (hi - lo) : 0.5);
-  g.strokeStyle = "#bbb"; g.strokeRect(pad, 0.5 * pad, w - 1.5 * pad, h - 1.5 * pad);
+  g.strokeStyle = "#bbb"; g.strokeRect(left, 0.5 * pad, w - left - 0.5 * pad, h - 1.5 * pad);
   g.fillStyle = "#666"; g.font = "10px sans-serif";
   g.fillText(hi.toPrecision(4), 0, 0.5 * pad + 8); g.fillText(lo.toPrecision(4), 0, h - pad + 10);
   g.fillText(`epoch 1..${lines.length}`, w / 2 - 25, h - 4);

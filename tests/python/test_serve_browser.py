@@ -334,7 +334,10 @@ with tempfile.TemporaryDirectory(prefix="latentkit-browser-") as tmp_name:
             driver.get(f"http://127.0.0.1:{port}/")
             WebDriverWait(driver, 60).until(
                 lambda d: int(d.find_element(By.ID, "samples").get_attribute("data-draws")) >= 1)
-            time.sleep(3)
+            # Every tool in use: two picked points, a hovered one, neighbours and the grid.
+            driver.execute_script("pickPoint(state.codes[0], 0); pickPoint(state.codes[1], 1);"
+                                  "hover(2); showNeighbours(state.codes[2]); drawGrid();")
+            time.sleep(4)
             driver.save_screenshot(args.screenshot)
         finally:
             driver.quit()
