@@ -13,6 +13,7 @@
 #include "latentkit/data/loaders.h"
 #include "latentkit/error.h"
 #include "latentkit/util/atomic_file.h"
+#include "latentkit/util/input_file.h"
 
 namespace latentkit {
 namespace {
@@ -67,7 +68,7 @@ bool is_blank(std::string_view line) { return trim(line).empty(); }
 }  // namespace
 
 // -> [N, D] float32; lines and columns in messages are 1-based, counting every line of the file.
-torch::Tensor read_csv(const std::string& path, const std::string& header) {
+static torch::Tensor parse_csv_file(const std::string& path, const std::string& header) {
   if (header != "auto" && header != "yes" && header != "no")
     fail(path, "unknown CSV header mode '" + header + "' (expected auto, yes or no)");
   const std::string text = read_input_file(path);
@@ -132,6 +133,12 @@ torch::Tensor read_csv(const std::string& path, const std::string& header) {
   }
   const int64_t rows = int64_t(lines.size() - first);
   return torch::from_blob(values.data(), {rows, int64_t(columns)}, torch::kFloat32).clone();
+}
+
+// A file of newlines alone needs 16 bytes of line index per byte: a failed allocation is
+// reported against the file.
+torch::Tensor read_csv(const std::string& path, const std::string& header) {
+  return reading(path, [&] { return parse_csv_file(path, header); });
 }
 
 namespace {

@@ -40,8 +40,12 @@ torch::Tensor to_labels(const std::string& path, const torch::Tensor& values,
 // The IDX file `name` in `dir`, plain or gzipped.
 std::string find_idx_file(const std::string& dir, const std::string& name, const char* hint) {
   const std::filesystem::path base = std::filesystem::path(dir) / name;
-  for (const std::string& candidate : {base.string() + ".gz", base.string()})
-    if (std::filesystem::is_regular_file(candidate)) return candidate;
+  // Whatever exists under the name is taken, so that a FIFO or a folder there is named by the
+  // reader ("is a FIFO, not a regular file") rather than reported missing.
+  for (const std::string& candidate : {base.string() + ".gz", base.string()}) {
+    std::error_code ec;
+    if (std::filesystem::exists(std::filesystem::symlink_status(candidate, ec))) return candidate;
+  }
   fail(base.string() + ".gz", std::string("no such file (nor ") + base.string() + ")" + hint);
 }
 
@@ -153,6 +157,9 @@ RawData load_table(const DataConfig& c, const std::string& path) {
     table = a.to(torch::kFloat32);
   }
   if (table.size(0) == 0) fail(path, "has no rows");
+  // Said here, or a model of input_dim 0 would be refused without the file's name.
+  if (table.size(1) == 0)
+    fail(path, "has rows of no values (shape (" + std::to_string(table.size(0)) + ", 0)); each row needs at least one");
   torch::Tensor y;
   if (c.label_column >= 0) {
     if (c.label_column >= table.size(1))

@@ -6,33 +6,18 @@
 #include <climits>
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <new>
 
 #include "latentkit/error.h"
-#include "latentkit/util/atomic_file.h"
+#include "latentkit/util/input_file.h"
+#include "latentkit/util/memory_budget.h"
 
 namespace latentkit {
 
-std::string read_input_file(const std::string& path) {
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (status.type() == std::filesystem::file_type::not_found) fail(path, "no such file");
-  if (status.type() == std::filesystem::file_type::directory)
-    fail(path, "is a directory, expected a file");
-  // One fread into a string of the file's size (read_file streams through an ostringstream,
-  // several times slower on a 26 MB MNIST archive).
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return read_file(path);  // reports why it cannot be opened
-  std::string bytes;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (!ec) bytes.resize(size);
-  const size_t got = ec ? 0 : std::fread(bytes.data(), 1, bytes.size(), f);
-  const bool ok = !ec && got == bytes.size() && !std::ferror(f);
-  std::fclose(f);
-  return ok ? bytes : read_file(path);  // a special file or a race: take the general path
-}
+// One read into a buffer of the file's size (read_file streams through an ostringstream, several
+// times slower on a 26 MB MNIST archive), of regular files only.
+std::string read_input_file(const std::string& path) { return read_regular_file(path); }
 
 bool is_gzip(std::string_view bytes) {
   return bytes.size() >= 2 && static_cast<uint8_t>(bytes[0]) == 0x1f &&
@@ -59,7 +44,13 @@ std::string gunzip(const std::string& path, std::string_view in) {
   std::string out(std::max<size_t>(guess, 1 << 16), '\0');
   size_t consumed = 0, produced = 0;
   for (;;) {
-    if (produced == out.size()) out.resize(out.size() * 2);
+    if (produced == out.size()) {
+      // A small file can expand to any size (a "gzip bomb"): refused once the data would not
+      // fit in memory, before the allocation that would fail.
+      require_memory(path, "its decompressed data (over " + byte_size_text(double(produced)) + ")",
+                     double(out.size()) * 2);
+      out.resize(out.size() * 2);
+    }
     const size_t in_chunk = std::min<size_t>(in.size() - consumed, UINT_MAX);
     const size_t out_chunk = std::min<size_t>(out.size() - produced, UINT_MAX);
     zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data() + consumed));

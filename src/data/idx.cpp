@@ -11,6 +11,7 @@
 #include "latentkit/data/file_bytes.h"
 #include "latentkit/data/loaders.h"
 #include "latentkit/error.h"
+#include "latentkit/util/input_file.h"
 
 namespace latentkit {
 namespace {
@@ -96,7 +97,7 @@ void decode_to_float(const std::string& path, uint8_t type, const uint8_t* data,
 }  // namespace
 
 // -> [d0, d1, ...] uint8 for ubyte files, float32 otherwise.
-torch::Tensor read_idx(const std::string& path) {
+static torch::Tensor parse_idx_file(const std::string& path) {
   std::string bytes = read_input_file(path);
   if (is_gzip(bytes)) bytes = gunzip(path, bytes);
   if (bytes.size() < 4)
@@ -151,6 +152,12 @@ torch::Tensor read_idx(const std::string& path) {
   auto t = torch::empty(dims, torch::kFloat32);
   decode_to_float(path, type, data, n, dims, t.data_ptr<float>());
   return t;
+}
+
+// The file's size bounds every allocation but gzip's output and the float copy: failures of those
+// are reported against the file.
+torch::Tensor read_idx(const std::string& path) {
+  return reading(path, [&] { return parse_idx_file(path); });
 }
 
 }  // namespace latentkit

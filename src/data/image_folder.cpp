@@ -14,6 +14,7 @@
 
 #include "latentkit/data/file_bytes.h"
 #include "latentkit/error.h"
+#include "latentkit/util/input_file.h"
 
 namespace latentkit {
 
@@ -61,8 +62,8 @@ Listing list_folder(const fs::path& dir) {
     std::error_code type_ec;
     if (it->is_directory(type_ec))
       l.folders.push_back(p);
-    else if (is_image_file_name(p.filename().string()) && it->is_regular_file(type_ec))
-      l.images.push_back(p);
+    else if (is_image_file_name(p.filename().string()))
+      l.images.push_back(p);  // a FIFO or a dangling link by an image's name: its reader names it
   }
   std::sort(l.images.begin(), l.images.end());
   std::sort(l.folders.begin(), l.folders.end());
@@ -228,7 +229,7 @@ ImageShape parse_image_shape(const std::string& text, const std::string& where) 
   return ImageShape{v[0], v[1], v[2]};
 }
 
-torch::Tensor decode_image_file(const std::string& path) {
+static torch::Tensor decode_image_bytes(const std::string& path) {
   const std::string bytes = read_input_file(path);
   if (bytes.size() > size_t(INT32_MAX)) fail(path, "is too large for an image (over 2 GiB)");
   int w = 0, h = 0, c = 0;
@@ -245,6 +246,10 @@ torch::Tensor decode_image_file(const std::string& path) {
   if (!pixels)
     fail(path, std::string("is not a readable PNG or JPEG image (") + stbi_failure_reason() + ")");
   return torch::from_blob(pixels.get(), {h, w, c}, torch::kUInt8).clone();
+}
+
+torch::Tensor decode_image_file(const std::string& path) {
+  return reading(path, [&] { return decode_image_bytes(path); });
 }
 
 torch::Tensor fit_image(const torch::Tensor& image, int64_t channels, ImageSize size) {
@@ -272,7 +277,7 @@ torch::Tensor fit_image(const torch::Tensor& image, int64_t channels, ImageSize 
   return f.round().clamp(0, 255).to(torch::kUInt8).contiguous();
 }
 
-ImageFolder read_image_folder(const std::string& dir_text, ImageSize size) {
+static ImageFolder read_folder(const std::string& dir_text, ImageSize size) {
   const fs::path dir(dir_text);
   const Layout layout = find_layout(dir);
   ImageFolder out;
@@ -300,6 +305,11 @@ ImageFolder read_image_folder(const std::string& dir_text, ImageSize size) {
   out.train_y = labels_of(train);
   out.test_y = labels_of(test);
   return out;
+}
+
+// Many large images may not fit together: the folder is named when their tensor cannot be had.
+ImageFolder read_image_folder(const std::string& dir, ImageSize size) {
+  return reading(dir, [&] { return read_folder(dir, size); });
 }
 
 std::vector<std::string> image_files_in(const std::string& dir) {

@@ -17,6 +17,7 @@
 #include "latentkit/data/loaders.h"
 #include "latentkit/error.h"
 #include "latentkit/util/atomic_file.h"
+#include "latentkit/util/input_file.h"
 
 namespace latentkit {
 namespace {
@@ -195,7 +196,7 @@ std::string index_text(int64_t i, const std::vector<int64_t>& shape) {
 
 // -> the stored shape in C order whatever the file's order; uint8, int8, int16, int32, int64 or
 // float32 (float64 is narrowed, uint16 and uint32 widened).
-torch::Tensor read_npy_array(const std::string& path) {
+static torch::Tensor parse_npy_file(const std::string& path) {
   const std::string bytes = read_input_file(path);
   const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
   if (bytes.compare(0, kMagic.size(), kMagic) != 0)
@@ -260,6 +261,12 @@ torch::Tensor read_npy_array(const std::string& path) {
       }
   }
   return x;
+}
+
+// The header's shape is checked against the file's size before the array is allocated; the
+// conversions (Fortran order, float64) allocate again, reported against the file if they fail.
+torch::Tensor read_npy_array(const std::string& path) {
+  return reading(path, [&] { return parse_npy_file(path); });
 }
 
 // -> [N, D] float32

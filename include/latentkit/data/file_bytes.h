@@ -6,8 +6,8 @@
 
 namespace latentkit {
 
-// Reads the whole file. Throws InputError("<path>: no such file") when it does not exist and
-// "<path>: is a directory, expected a file" for a directory.
+// Reads the whole file (util/input_file.h: regular files only). Throws InputError naming the
+// path: "no such file", "is a directory, expected a file", "is a FIFO (named pipe), ...".
 std::string read_input_file(const std::string& path);
 
 // True when the bytes start with the gzip magic 0x1f 0x8b.
