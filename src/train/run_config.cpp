@@ -5,11 +5,16 @@
 
 #include "latentkit/catalog/catalog.h"
 #include "latentkit/error.h"
-#include "latentkit/util/atomic_file.h"
+#include "latentkit/util/input_file.h"
 
 namespace latentkit {
 
 using nlohmann::json;
+
+namespace {
+// A config is a few kilobytes; anything near this is not one (and would be parsed in memory).
+constexpr uint64_t kMaxConfigBytes = 16 << 20;
+}  // namespace
 
 const OptionTable& TrainConfig::table() {
   using Self = TrainConfig;
@@ -33,6 +38,10 @@ TrainConfig TrainConfig::from_json(const json& j) {
   ExecutionOptions::table().read(&c.execution, j, &read);
   for (auto it = j.begin(); it != j.end(); ++it)
     if (!read.count(it.key())) fail(it.key(), "unknown training config field");
+  // Each value in its line's range (the device is not checked: a run trained on a GPU opens on
+  // a machine without one).
+  table().check_settings(&c);
+  ExecutionOptions::table().check_settings(&c.execution);
   return c;
 }
 
@@ -66,13 +75,18 @@ RunConfig RunConfig::from_json(const json& j) {
     if (it.key() != "data" && it.key() != "model" && it.key() != "train")
       fail(it.key(), "unknown config section (expected data, model and train)");
   if (j.contains("data")) in_section("data", [&] { c.data = DataConfig::from_json(j.at("data")); });
-  if (j.contains("model")) in_section("model", [&] { c.model = read_model_config(j.at("model")); });
+  if (j.contains("model"))
+    in_section("model", [&] {
+      c.model = read_model_config(j.at("model"));
+      // Ranges only: the checks across settings need the data's dimensions (make_model).
+      for (const auto& group : c.model.options.all()) group->table().check_settings(group->data());
+    });
   if (j.contains("train")) in_section("train", [&] { c.train = TrainConfig::from_json(j.at("train")); });
   return c;
 }
 
 RunConfig RunConfig::load(const std::string& path) {
-  const std::string text = read_file(path);
+  const std::string text = read_regular_file(path, kMaxConfigBytes);
   json j;
   try {
     j = json::parse(text);

@@ -154,6 +154,23 @@ void parse_option_text(const std::string& text, const std::string& where, Widths
   v = out;
 }
 
+bool integer_text_overflows(const std::string& text, bool is_signed, size_t bytes, double* value) {
+  const size_t digits_from = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
+  if (text.size() == digits_from || text.find_first_not_of("0123456789", digits_from) != std::string::npos)
+    return false;
+  const double v = std::strtod(text.c_str(), nullptr);
+  const double top = std::ldexp(1.0, int(bytes * 8) - (is_signed ? 1 : 0));  // 2^63, 2^64, 2^31
+  const double bottom = is_signed ? -top : 0;
+  if (v < top && v >= bottom) return false;
+  *value = v;
+  return true;
+}
+
+std::string without_got(const std::string& problem) {
+  const size_t at = problem.rfind(" (got ");
+  return at == std::string::npos ? problem : problem.substr(0, at);
+}
+
 std::string option_text(int v) { return std::to_string(v); }
 std::string option_text(int64_t v) { return std::to_string(v); }
 std::string option_text(uint64_t v) { return std::to_string(v); }
@@ -181,7 +198,8 @@ template <> const char* option_value_kind<Widths>() { return "widths"; }
 // ---- checks ----
 
 std::string AtLeast::operator()(double v) const {
-  if (std::isfinite(v) && v >= bound) return "";
+  if (std::isfinite(v) && v >= bound && v <= most) return "";
+  if (std::isfinite(v) && v > most) return "must be <= " + number_text(most) + " (got " + number_text(v) + ")";
   return "must be >= " + number_text(bound) + " (got " + number_text(v) + ")";
 }
 
@@ -204,8 +222,10 @@ std::string OneOf::operator()(const std::string& v) const {
 
 std::string PositiveWidths::operator()(const Widths& v) const {
   std::string text = "{" + option_text(v) + "}";
-  for (int64_t w : v)
+  for (int64_t w : v) {
     if (w < 1) return "widths must be >= 1 (got " + text + ")";
+    if (w > widest) return "widths must be <= " + std::to_string(widest) + " (got " + text + ")";
+  }
   if (v.size() < min) return "needs at least " + std::to_string(min) + (min == 1 ? " entry" : " entries");
   if (v.size() > max) return "takes at most " + std::to_string(max) + " entries (got " + std::to_string(v.size()) + ")";
   return "";
@@ -258,11 +278,15 @@ void OptionTable::parse_flag(void* values, const std::string& flag, const std::s
   s->parse(values, s->is_switch ? (s->default_text == "true" ? "false" : "true") : text);
 }
 
-void OptionTable::validate(const void* values, const void* context) const {
+void OptionTable::check_settings(const void* values) const {
   for (const auto& s : specs_) {
     const std::string problem = s.problem(values);
     if (!problem.empty()) fail(s.key, problem);
   }
+}
+
+void OptionTable::validate(const void* values, const void* context) const {
+  check_settings(values);
   for (const auto& check : checks_) check(values, context);
 }
 

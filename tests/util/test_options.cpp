@@ -133,6 +133,51 @@ TEST(OptionTable, ValidateNamesTheFirstBadSettingThenRunsTheTablesChecks) {
   EXPECT_EQ(error_of([&] { t.validate(&o); }), "steps: mode b takes at most 5 steps");
 }
 
+// Counts and widths with upper bounds: absurd values are refused by the line's own range, from
+// flags (also those too large for the field's type) and from JSON alike.
+#define BOUNDED_OPTIONS(X)                                                        \
+  X(int64_t, epochs, 10, "--epochs", "Epochs", between(0, 1000))                  \
+  X(int, threads, 0, "--threads", "Threads", between(0, 64))                      \
+  X(Widths, hidden, (Widths{8}), "--hidden", "Widths", widths(1, 3, 100))
+
+struct BoundedOptions {
+  BOUNDED_OPTIONS(LATENTKIT_OPTION_FIELD)
+  static const OptionTable& table();
+};
+
+const OptionTable& BoundedOptions::table() {
+  using Self = BoundedOptions;
+  static const OptionTable table =
+      OptionTable::of<Self>("bounded", "Bounded options", {BOUNDED_OPTIONS(LATENTKIT_OPTION_SPEC)});
+  return table;
+}
+
+TEST(OptionTable, UpperBoundsRefuseAbsurdCountsWidthsAndOverflowingText) {
+  const auto& t = BoundedOptions::table();
+  BoundedOptions o;
+  EXPECT_NO_THROW(t.check_settings(&o));
+  EXPECT_EQ(error_of([&] { t.parse_flag(&o, "--epochs", "99999999999999999999"); }),
+            "--epochs: '99999999999999999999' is out of range: must be <= 1000");
+  EXPECT_EQ(error_of([&] { t.parse_flag(&o, "--threads", "3000000000"); }),
+            "--threads: '3000000000' is out of range: must be <= 64");
+  EXPECT_EQ(error_of([&] { t.parse_flag(&o, "--epochs", "-99999999999999999999"); }),
+            "--epochs: '-99999999999999999999' is out of range: must be >= 0");
+  t.parse_flag(&o, "--epochs", "1001");  // in the type's range: the check below refuses it
+  EXPECT_EQ(error_of([&] { t.check_settings(&o); }), "epochs: must be <= 1000 (got 1001)");
+  o = BoundedOptions{};
+  t.parse_flag(&o, "--hidden", "8,4000000000");
+  EXPECT_EQ(error_of([&] { t.check_settings(&o); }), "hidden: widths must be <= 100 (got {8,4000000000})");
+  EXPECT_EQ(error_of([&] { t.parse_flag(&o, "--hidden", ""); }).rfind("--hidden: ''", 0), 0u);
+  o = BoundedOptions{};
+  t.read(&o, nlohmann::json{{"epochs", 5000}, {"threads", 3}});
+  EXPECT_EQ(error_of([&] { t.check_settings(&o); }), "epochs: must be <= 1000 (got 5000)");
+  EXPECT_EQ(error_of([&] { t.validate(&o); }), "epochs: must be <= 1000 (got 5000)");
+  o.epochs = 1000;
+  o.threads = 64;
+  o.hidden = {100, 100, 100};
+  EXPECT_NO_THROW(t.check_settings(&o));
+}
+
 TEST(OptionTable, DataDefaultsSkipTheSettingsTheUserFixed) {
   const auto& t = TestOptions::table();
   TestOptions o;

@@ -24,10 +24,10 @@ namespace latentkit {
   X(std::string, csv_header, "auto", "--csv-header", "CSV header line: auto, yes or no",                \
     one_of({"auto", "yes", "no"}))                                                                      \
   X(int64_t, label_column, -1, "--label-column", "CSV/npy column holding integer labels (-1: none)",    \
-    at_least(-1))                                                                                       \
+    between(-1, kMaxWidth))                                                                             \
   X(double, test_fraction, 0.2, "--test-fraction", "Test share for data without a test split",          \
     in_range(0, 1))                                                                                     \
-  X(int64_t, synthetic_size, 20000, "", "Points drawn for synthetic sets", at_least(1))                 \
+  X(int64_t, synthetic_size, 20000, "", "Points drawn for synthetic sets", between(1, 1e8))             \
   X(int64_t, limit, 0, "--limit", "Use at most this many training samples (0: all)", at_least(0))       \
   X(std::string, image_size, "", "--image-size",                                                       \
     "images:DIR: resize each image to cover HxW (or H, square) and centre-crop it (empty: keep sizes)", \

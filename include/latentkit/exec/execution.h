@@ -19,9 +19,9 @@ namespace latentkit {
   X(std::string, device, "cpu", "--device", "cpu, cuda or cuda:N", any_value())                         \
   X(int, threads, 0, "--threads",                                                                       \
     "Intra-op threads: LibTorch kernels, convolutions, oneDNN products (0: all cores for fused and "    \
-    "conv models, else one)", at_least(0))                                                              \
+    "conv models, else one)", between(0, 4096))                                                         \
   X(int, blas_threads, 0, "--blas-threads",                                                             \
-    "OpenBLAS threads (0: all cores when the intra-op threads are one, else one)", at_least(0))         \
+    "OpenBLAS threads (0: all cores when the intra-op threads are one, else one)", between(0, 4096))    \
   X(bool, fused, true, "--no-fused",                                                                    \
     "Run autograd and the networks' modules even where the model has fused passes", any_value())        \
   X(std::string, precision, "fp32", "--precision",                                                      \

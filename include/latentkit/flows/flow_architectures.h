@@ -26,9 +26,9 @@ namespace latentkit {
 // The couplings of every flow kind but gaussian.
 #define LATENTKIT_FLOW_OPTIONS(X)                                                                      \
   X(int64_t, flow_steps, 3, "--flow-steps", "Coupling steps per scale (images) or in all (vectors)",    \
-    at_least(1))                                                                                        \
+    between(1, 1000))                                                                                   \
   X(int64_t, flow_hidden, 32, "--flow-hidden", "Width of the coupling networks (channels or units)",    \
-    at_least(1))                                                                                        \
+    between(1, kMaxWidth))                                                                              \
   X(std::string, flow_coupling, "affine", "--flow-coupling", "Couplings: affine or additive",          \
     one_of({"affine", "additive"}))                                                                     \
   X(std::string, flow_permutation, "none", "--flow-permutation",                                        \
@@ -42,7 +42,7 @@ struct FlowOptions {
 
 // The multi-scale image flows (realnvp, glow).
 #define LATENTKIT_MULTISCALE_OPTIONS(X) \
-  X(int64_t, flow_scales, 2, "--flow-scales", "Scales (levels) of squeeze and factor-out", at_least(1))
+  X(int64_t, flow_scales, 2, "--flow-scales", "Scales (levels) of squeeze and factor-out", between(1, 16))
 
 struct MultiScaleOptions {
   LATENTKIT_MULTISCALE_OPTIONS(LATENTKIT_OPTION_FIELD)

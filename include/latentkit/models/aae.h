@@ -21,7 +21,7 @@ namespace latentkit {
     "Prior of the codes: gaussian, uniform (the box [-2, 2]^L) or mixture[:K] (K Gaussians on a "      \
     "circle; needs --latent 2)", one_of({"gaussian", "mixture", "uniform"}))                           \
   X(int64_t, prior_components, 10, "", "Components of the mixture prior (set by --prior mixture:K)",   \
-    at_least(1))                                                                                       \
+    between(1, 1e5))                                                                                   \
   X(Widths, disc_hidden, (Widths{500, 500}), "--disc-hidden", "Hidden widths of the discriminator",    \
     widths())                                                                                          \
   X(double, disc_lr_scale, 0.5, "--disc-lr-scale", "Discriminator learning rate as a multiple of --lr", \

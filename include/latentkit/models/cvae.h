@@ -11,7 +11,7 @@
 namespace latentkit {
 
 #define LATENTKIT_LABEL_OPTIONS(X) \
-  X(int64_t, num_classes, 0, "", "Label classes C (from the data's labels)", at_least(1))
+  X(int64_t, num_classes, 0, "", "Label classes C (from the data's labels)", between(1, 1e6))
 
 struct LabelOptions {
   LATENTKIT_LABEL_OPTIONS(LATENTKIT_OPTION_FIELD)

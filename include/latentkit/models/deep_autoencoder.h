@@ -33,10 +33,10 @@ namespace latentkit {
 #define LATENTKIT_DEEP_AE_OPTIONS(X)                                                                  \
   X(Widths, hidden, (Widths{1000, 500, 250}), "--hidden", "Hidden units of the RBM stack, bottom up",  \
     widths(1))                                                                                         \
-  X(int64_t, latent_dim, 30, "--latent", "Units of the linear code layer", at_least(1))                \
+  X(int64_t, latent_dim, 30, "--latent", "Units of the linear code layer", between(1, kMaxWidth))      \
   X(int64_t, pretrain_epochs, 10, "--pretrain-epochs",                                                 \
     "RBM pretraining epochs per layer before --epochs of fine-tuning (0: random initialisation)",      \
-    at_least(0))                                                                                       \
+    between(0, 1e6))                                                                                   \
   X(std::string, finetune, "adam", "--finetune", "Fine-tuning optimizer: adam or lbfgs",              \
     one_of({"adam", "lbfgs"}))
 

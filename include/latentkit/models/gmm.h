@@ -27,7 +27,7 @@
 namespace latentkit {
 
 #define LATENTKIT_MIXTURE_OPTIONS(X)                                                                 \
-  X(int64_t, gmm_components, 10, "--components", "Mixture components K", at_least(1))                 \
+  X(int64_t, gmm_components, 10, "--components", "Mixture components K", between(1, 1e6))             \
   X(std::string, gmm_covariance, "diag", "--covariance", "Component covariances: diag or full",       \
     one_of({"diag", "full"}))                                                                         \
   X(double, variance_floor, 1e-6, "--variance-floor",                                                 \

@@ -12,7 +12,7 @@
 namespace latentkit {
 
 #define LATENTKIT_IMPORTANCE_OPTIONS(X) \
-  X(int64_t, iwae_k, 5, "--iwae-k", "Importance samples k of the training bound", at_least(1))
+  X(int64_t, iwae_k, 5, "--iwae-k", "Importance samples k of the training bound", between(1, 1e5))
 
 struct ImportanceOptions {
   LATENTKIT_IMPORTANCE_OPTIONS(LATENTKIT_OPTION_FIELD)

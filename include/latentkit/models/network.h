@@ -17,7 +17,7 @@ const std::vector<std::string>& network_activations();
     "Hidden widths of the MLP encoder, e.g. 512,256 (the decoder mirrors them)", widths())              \
   X(Widths, conv_channels, (Widths{32, 64}), "--conv-channels",                                          \
     "Channels of the conv architecture's stride-2 layers (each halves H and W)", widths(0, 16))          \
-  X(int64_t, latent_dim, 20, "--latent", "Latent dimension L", at_least(1))                              \
+  X(int64_t, latent_dim, 20, "--latent", "Latent dimension L", between(1, kMaxWidth))                   \
   X(std::string, activation, "relu", "--activation", "Hidden activation: relu, leaky_relu, elu, tanh, "  \
     "sigmoid or gelu", one_of(network_activations()))
 

@@ -20,10 +20,10 @@
 namespace latentkit {
 
 #define LATENTKIT_RBM_OPTIONS(X)                                                                       \
-  X(int64_t, latent_dim, 500, "--latent", "Hidden units of the RBM", at_least(1))                       \
+  X(int64_t, latent_dim, 500, "--latent", "Hidden units of the RBM", between(1, kMaxWidth))              \
   X(std::string, rbm_hidden, "binary", "--rbm-hidden", "Hidden units: binary, or gaussian (linear with " \
     "unit-variance noise)", one_of({"binary", "gaussian"}))                                             \
-  X(int64_t, gibbs_steps, 1000, "--gibbs-steps", "Gibbs steps behind each sample", at_least(1))
+  X(int64_t, gibbs_steps, 1000, "--gibbs-steps", "Gibbs steps behind each sample", between(1, 1e7))
 
 struct RbmOptions {
   LATENTKIT_RBM_OPTIONS(LATENTKIT_OPTION_FIELD)

@@ -19,7 +19,7 @@ namespace latentkit {
 // steps, SGD with momentum and weight decay; RBMs with Gaussian hidden units (a code layer)
 // learn at rbm_code_lr.
 #define LATENTKIT_CD_OPTIONS(X)                                                                       \
-  X(int64_t, cd_k, 1, "--cd-k", "Gibbs steps of contrastive divergence (CD-k)", at_least(1))            \
+  X(int64_t, cd_k, 1, "--cd-k", "Gibbs steps of contrastive divergence (CD-k)", between(1, 1e5))       \
   X(double, rbm_lr, 0.1, "--rbm-lr", "CD learning rate of RBMs with binary hidden units", above(0))     \
   X(double, rbm_code_lr, 0.001, "--rbm-code-lr",                                                       \
     "CD learning rate of RBMs with Gaussian hidden units (the code layer)", above(0))                  \

@@ -40,7 +40,7 @@ struct VaeOptions {
 #define LATENTKIT_KL_OPTIONS(X)                                                                       \
   X(double, beta, 1.0, "--beta", "Weight of the KL term", at_least(0))                                 \
   X(int64_t, kl_warmup_epochs, 0, "--kl-warmup",                                                      \
-    "Epochs over which the KL weight rises linearly from 0 to beta (0: off)", at_least(0))
+    "Epochs over which the KL weight rises linearly from 0 to beta (0: off)", between(0, 1e6))
 
 struct KlOptions {
   LATENTKIT_KL_OPTIONS(LATENTKIT_OPTION_FIELD)

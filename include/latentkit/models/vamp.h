@@ -15,7 +15,7 @@
 namespace latentkit {
 
 #define LATENTKIT_VAMP_OPTIONS(X) \
-  X(int64_t, pseudo_inputs, 500, "--pseudo-inputs", "Pseudo-inputs K of the VampPrior", at_least(1))
+  X(int64_t, pseudo_inputs, 500, "--pseudo-inputs", "Pseudo-inputs K of the VampPrior", between(1, 1e6))
 
 struct VampOptions {
   LATENTKIT_VAMP_OPTIONS(LATENTKIT_OPTION_FIELD)

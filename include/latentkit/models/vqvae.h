@@ -26,10 +26,10 @@
 namespace latentkit {
 
 #define LATENTKIT_VQ_OPTIONS(X)                                                                       \
-  X(int64_t, codebook_size, 128, "--codebook-size", "Codes K in the codebook", at_least(1))            \
+  X(int64_t, codebook_size, 128, "--codebook-size", "Codes K in the codebook", between(1, kMaxWidth))  \
   X(int64_t, code_dim, 4, "--code-dim",                                                                \
     "Values per code vector: the encoder's --latent outputs are latent / code-dim quantised positions", \
-    at_least(1))                                                                                       \
+    between(1, kMaxWidth))                                                                             \
   X(double, commitment, 0.25, "--commitment", "Weight beta of the commitment loss |z_e - sg(z_q)|^2",   \
     at_least(0))                                                                                       \
   X(bool, ema, false, "--ema", "Update the codebook by moving averages instead of its loss term",      \

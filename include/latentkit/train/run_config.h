@@ -14,13 +14,13 @@
 namespace latentkit {
 
 #define LATENTKIT_TRAIN_OPTIONS(X)                                                                    \
-  X(int64_t, epochs, 10, "--epochs", "Training epochs", at_least(0))                                   \
-  X(int64_t, batch_size, 128, "--batch-size", "Mini-batch size", at_least(1))                          \
+  X(int64_t, epochs, 10, "--epochs", "Training epochs", between(0, 1e6))                               \
+  X(int64_t, batch_size, 128, "--batch-size", "Mini-batch size", between(1, 1e7))                      \
   X(double, lr, 1e-3, "--lr", "Adam learning rate", above(0))                                          \
   X(double, weight_decay, 0.0, "--weight-decay", "Adam (L2) weight decay", at_least(0))                \
   X(uint64_t, seed, 1, "--seed", "Random seed: initialisation, shuffling, sampling", any_value())      \
-  X(int64_t, eval_batch_size, 1000, "", "Batch size of the per-epoch test evaluation", at_least(1))    \
-  X(int64_t, grid_size, 64, "", "Images in the samples and reconstructions grids", at_least(1))
+  X(int64_t, eval_batch_size, 1000, "", "Batch size of the per-epoch test evaluation", between(1, 1e7)) \
+  X(int64_t, grid_size, 64, "", "Images in the samples and reconstructions grids", between(1, 1e4))
 
 struct TrainConfig {
   LATENTKIT_TRAIN_OPTIONS(LATENTKIT_OPTION_FIELD)

@@ -18,13 +18,17 @@
 // Types: int, int64_t, uint64_t, double, bool, std::string, Widths.
 #include <nlohmann/json_fwd.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <typeindex>
 #include <vector>
+
+#include "latentkit/error.h"
 
 namespace latentkit {
 
@@ -53,6 +57,11 @@ void parse_option_text(const std::string& text, const std::string& where, double
 void parse_option_text(const std::string& text, const std::string& where, bool& v);
 void parse_option_text(const std::string& text, const std::string& where, std::string& v);
 void parse_option_text(const std::string& text, const std::string& where, Widths& v);
+// True when `text` is a whole decimal integer outside the range of an integer type of `bytes`
+// bytes (signed or not); its value is then put in *value, rounded to a double.
+bool integer_text_overflows(const std::string& text, bool is_signed, size_t bytes, double* value);
+// A check's problem without its trailing " (got <value>)".
+std::string without_got(const std::string& problem);
 std::string option_text(int v);
 std::string option_text(int64_t v);
 std::string option_text(uint64_t v);
@@ -75,8 +84,9 @@ template <> const char* option_value_kind<Widths>();
 struct AnyValue {
   template <typename T> std::string operator()(const T&) const { return ""; }
 };
-struct AtLeast {  // v >= bound
+struct AtLeast {  // bound <= v <= most
   double bound;
+  double most = HUGE_VAL;
   std::string operator()(double v) const;
 };
 struct Above {  // v > bound, finite
@@ -92,17 +102,26 @@ struct OneOf {
   std::vector<std::string> choices;
   std::string operator()(const std::string& v) const;
 };
-struct PositiveWidths {  // every width >= 1; between min and max entries
+struct PositiveWidths {  // every width in [1, widest]; between min and max entries
   size_t min, max;
+  int64_t widest;
   std::string operator()(const Widths& v) const;
 };
 inline AnyValue any_value() { return {}; }
 inline AtLeast at_least(double bound) { return {bound}; }
+// Counts, sizes and epochs: an integer setting's range. The upper bounds are far above any
+// sensible value and keep absurd ones (--epochs 99999999999) from starting work; what a
+// machine can hold is checked apart from them (util/memory_budget.h).
+inline AtLeast between(double lo, double hi) { return {lo, hi}; }
 inline Above above(double bound) { return {bound}; }
 inline InRange in_range(double lo, double hi) { return {lo, hi, false}; }
 inline InRange in_closed_range(double lo, double hi) { return {lo, hi, true}; }
 inline OneOf one_of(std::vector<std::string> choices) { return {std::move(choices)}; }
-inline PositiveWidths widths(size_t min = 0, size_t max = 1000) { return {min, max}; }
+// Layer widths and channel counts: at most 2^20 units a layer.
+inline constexpr int64_t kMaxWidth = int64_t(1) << 20;
+inline PositiveWidths widths(size_t min = 0, size_t max = 1000, int64_t widest = kMaxWidth) {
+  return {min, max, widest};
+}
 
 // ---- one setting, its accessors erased to work through a pointer to the struct ----
 struct OptionSpec {
@@ -136,7 +155,16 @@ OptionSpec option_spec(const char* key, T S::*member, const char* flag, const ch
   o.read = [member, k](void* s, const nlohmann::json& in) {
     read_option_value(in, k, static_cast<S*>(s)->*member);
   };
-  o.parse = [member, f](void* s, const std::string& text) {
+  o.parse = [member, f, check](void* s, const std::string& text) {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool> && std::is_invocable_v<Check, double>) {
+      // An integer too large for the field is refused with the setting's own range rather than
+      // the type's ("must be <= 1000000", not "-9223372036854775808 to 9223372036854775807").
+      double wide = 0;
+      if (integer_text_overflows(text, std::is_signed_v<T>, sizeof(T), &wide)) {
+        const std::string problem = check(wide);
+        if (!problem.empty()) ::latentkit::fail(f, "'" + text + "' is out of range: " + without_got(problem));
+      }
+    }
     parse_option_text(text, f, static_cast<S*>(s)->*member);
   };
   o.text = [member](const void* s) { return option_text(static_cast<const S*>(s)->*member); };
@@ -214,6 +242,9 @@ class OptionTable {
   // Sets the setting of `flag` from command-line text (a switch: text is ignored, the flag
   // sets the opposite of the default).
   void parse_flag(void* values, const std::string& flag, const std::string& text) const;
+  // Throws InputError "<key>: <problem>" for the first setting outside its line's range (no
+  // checks across settings: those may need the data, as a model's do).
+  void check_settings(const void* values) const;
   // Throws InputError "<key>: <problem>" for the first invalid setting, then runs the table's
   // own checks. `context` is what those checks need to see beside the struct (a model's
   // config, for the model families), or null.
