@@ -40,6 +40,7 @@ void run_sample(const GenerateArgs& a) {
   if (a.n < 1) fail("--n", "must be at least 1");
   if (a.columns < 1) fail("--columns", "must be at least 1");
   LoadedRun run = a.run.open();
+  require_rows_fit("--n", a.n, run, a.out);
   torch::Tensor y;  // [n] labels for conditional models; undefined: the model's own choice
   if (a.has_label) {
     const ModelConfig& mc = run.model_config();
@@ -109,6 +110,7 @@ void run_decode(const GenerateArgs& a) {
   const bool npy = a.input.size() > 4 && a.input.substr(a.input.size() - 4) == ".npy";
   auto z = npy ? read_npy(a.input) : read_csv(a.input);  // [N, L] (a trailing label column is dropped)
   const int64_t L = run.model->latent_dim();
+  require_rows_fit(a.input, z.size(0), run, a.out);
   torch::Tensor y;  // conditional models decode with the label column `encode` writes
   if (z.size(1) == L + 1) {
     if (run.model_config().reads<LabelOptions>()) y = z.select(1, L).round().to(torch::kLong).to(run.device);

@@ -46,4 +46,9 @@ void add_execution_flags(CLI::App* cmd, TableFlags& flags, bool training = false
 void write_rows(const std::string& path, const torch::Tensor& x, const LoadedRun& run,
                 int64_t columns = 8);
 
+// Throws InputError naming `where` (a flag, or the file whose rows are decoded) when `rows`
+// model outputs written to `out` would not fit in memory: sample and decode hold them all,
+// with the decoder's activations and the output's text, before writing.
+void require_rows_fit(const std::string& where, int64_t rows, const LoadedRun& run, const std::string& out);
+
 }  // namespace latentkit::cli

@@ -9,12 +9,21 @@
 #include "latentkit/version.h"
 #include "latentkit/dist/process_group.h"
 #include "latentkit/error.h"
+#include "latentkit/util/memory_budget.h"
 #include "latentkit/util/runtime.h"
 
 namespace {
 
 // The first line of a message: errors are reported on one line.
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+// "sample: out of memory (an allocation of 29.8 GB failed) ...".
+std::string out_of_memory(const CLI::App& app, const std::string& asked) {
+  std::string command = "latentkit";
+  for (const auto* sub : app.get_subcommands()) command = sub->get_name();
+  return command + ": out of memory" + (asked == "?" ? std::string() : " (an allocation of " + asked + " failed)") +
+         "; ask for less: smaller --batch-size, --n, --hidden or --limit";
+}
 
 int report(const std::string& message, int code) {
   std::fprintf(stderr, "latentkit: error: %s\n", first_line(message).c_str());
@@ -83,9 +92,13 @@ int main(int argc, char** argv) {
     return report(e.what(), 2);
   } catch (const latentkit::GroupError& e) {
     return report(e.what(), 4);
-  } catch (const c10::Error& e) {
-    return report(std::string("internal: ") + e.what_without_backtrace(), 1);
   } catch (const std::exception& e) {
+    // The last resort for an allocation that the checks before the work did not foresee: the
+    // command and the size asked, not LibTorch's "[enforce fail at alloc_cpu.cpp]" text.
+    const std::string asked = latentkit::allocation_failure(std::current_exception());
+    if (!asked.empty()) return report(out_of_memory(app, asked), 2);
+    if (const auto* c10_error = dynamic_cast<const c10::Error*>(&e))
+      return report(std::string("internal: ") + c10_error->what_without_backtrace(), 1);
     return report(std::string("internal: ") + e.what(), 1);
   }
   return exit_code();

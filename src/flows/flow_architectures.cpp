@@ -10,6 +10,7 @@
 #include "latentkit/flows/coupling.h"
 #include "latentkit/flows/invertible_conv.h"
 #include "latentkit/flows/reshuffle.h"
+#include "latentkit/models/model_size.h"
 
 namespace latentkit {
 
@@ -128,8 +129,18 @@ FlowBody glow_body(const ModelConfig& c, const Choices& ch) {
 
 const OptionTable& FlowOptions::table() {
   using Self = FlowOptions;
-  static const OptionTable table =
-      OptionTable::of<Self>("flow", "Flow couplings", {LATENTKIT_FLOW_OPTIONS(LATENTKIT_OPTION_SPEC)});
+  static const OptionTable table = [] {
+    auto t = OptionTable::of<Self>("flow", "Flow couplings", {LATENTKIT_FLOW_OPTIONS(LATENTKIT_OPTION_SPEC)});
+    // Per coupling, a network D -> H -> H -> 2D (vectors) or 3x3 convolutions C' -> H -> H -> 2C'
+    // (images, C' up to 4^scales C channels): the multi-scale factor is bounded by 4 D.
+    t.check<Self, ModelConfig>([](const Self& o, const ModelConfig* c) {
+      if (!c) return;
+      const double d = double(c->input_dim), h = double(o.flow_hidden), steps = double(o.flow_steps);
+      const double per_step = c->image() ? 9 * h * (h + 3 * 4 * double(c->image_shape[0])) : dense_parameters({d, h, h, 2 * d});
+      require_parameters_fit("--flow-hidden", steps * per_step);
+    });
+    return t;
+  }();
   return table;
 }
 

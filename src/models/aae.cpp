@@ -8,6 +8,7 @@
 #include "latentkit/nn/blocks.h"
 #include "latentkit/stats/mmd.h"
 #include "latentkit/util/batch_shard.h"
+#include "latentkit/models/model_size.h"
 
 namespace latentkit {
 
@@ -25,6 +26,15 @@ const OptionTable& AdversarialOptions::table() {
       parse_option_text(text.substr(colon + 1), "--prior", o.prior_components);
       if (o.prior_components < 1) fail("--prior", "'" + text + "': K in mixture:K must be a positive integer");
     }, [](const Self& o) { return o.prior == "mixture" ? o.prior + ":" + option_text(o.prior_components) : o.prior; });
+    // The discriminator L -> disc_hidden -> 1.
+    t.check<Self, ModelConfig>([](const Self& o, const ModelConfig* c) {
+      const NetworkOptions* n = c ? c->options.find<NetworkOptions>() : nullptr;
+      if (!n) return;
+      std::vector<double> widths{double(n->latent_dim)};
+      for (int64_t w : o.disc_hidden) widths.push_back(double(w));
+      widths.push_back(1);
+      require_parameters_fit("--disc-hidden", dense_parameters(widths));
+    });
     return t;
   }();
   return table;

@@ -7,6 +7,7 @@
 
 #include "latentkit/models/autoencoder.h"
 #include "latentkit/models/rbm.h"
+#include "latentkit/models/model_size.h"
 
 namespace latentkit {
 
@@ -37,8 +38,19 @@ torch::Tensor down(const std::vector<std::shared_ptr<RBMLayer>>& rbms,
 
 const OptionTable& DeepAutoencoderOptions::table() {
   using Self = DeepAutoencoderOptions;
-  static const OptionTable table = OptionTable::of<Self>("deep-ae", "Deep autoencoder (RBM stack)",
-                                                         {LATENTKIT_DEEP_AE_OPTIONS(LATENTKIT_OPTION_SPEC)});
+  static const OptionTable table = [] {
+    auto t = OptionTable::of<Self>("deep-ae", "Deep autoencoder (RBM stack)",
+                                   {LATENTKIT_DEEP_AE_OPTIONS(LATENTKIT_OPTION_SPEC)});
+    // The RBM stack D -> hidden -> L, unrolled into an encoder and a decoder of the same size.
+    t.check<Self, ModelConfig>([](const Self& o, const ModelConfig* c) {
+      if (!c) return;
+      std::vector<double> widths{double(c->input_dim)};
+      for (int64_t w : o.hidden) widths.push_back(double(w));
+      widths.push_back(double(o.latent_dim));
+      require_parameters_fit("--hidden", 3 * dense_parameters(widths));
+    });
+    return t;
+  }();
   return table;
 }
 

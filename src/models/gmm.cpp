@@ -8,13 +8,22 @@
 #include "latentkit/error.h"
 #include "latentkit/stats/dequantize.h"
 #include "latentkit/util/batch_shard.h"
+#include "latentkit/models/model_size.h"
 
 namespace latentkit {
 
 const OptionTable& MixtureOptions::table() {
   using Self = MixtureOptions;
-  static const OptionTable table =
-      OptionTable::of<Self>("mixture", "Gaussian mixture", {LATENTKIT_MIXTURE_OPTIONS(LATENTKIT_OPTION_SPEC)});
+  static const OptionTable table = [] {
+    auto t = OptionTable::of<Self>("mixture", "Gaussian mixture", {LATENTKIT_MIXTURE_OPTIONS(LATENTKIT_OPTION_SPEC)});
+    // K means and K diagonal variances of D values, or K full D x D covariances.
+    t.check<Self, ModelConfig>([](const Self& o, const ModelConfig* c) {
+      if (!c) return;
+      const double d = double(c->input_dim), k = double(o.gmm_components);
+      require_parameters_fit("--components", k * d * (o.gmm_covariance == "full" ? d + 1 : 2));
+    });
+    return t;
+  }();
   return table;
 }
 

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "latentkit/error.h"
+#include "latentkit/models/model_size.h"
 #include "latentkit/nn/activation.h"
 #include "latentkit/nn/blocks.h"
 
@@ -17,7 +18,24 @@ const OptionTable& NetworkOptions::table() {
     auto t = OptionTable::of<Self>("network", "Encoder and decoder networks",
                                    {LATENTKIT_NETWORK_OPTIONS(LATENTKIT_OPTION_SPEC)});
     t.check<Self, ModelConfig>([](const Self& o, const ModelConfig* c) {
-      if (o.architecture != "conv" || !c) return;
+      if (!c) return;
+      // Encoder D -> hidden -> 2L (a VAE's two heads) and its mirrored decoder; a conv network's
+      // layers, 4x4 kernels, and the dense layers to and from the last feature map.
+      const double d = double(c->input_dim), l = double(o.latent_dim);
+      if (o.architecture != "conv") {
+        std::vector<double> up{d}, down{l};
+        for (int64_t w : o.hidden) up.push_back(double(w));
+        for (auto it = o.hidden.rbegin(); it != o.hidden.rend(); ++it) down.push_back(double(*it));
+        up.push_back(2 * l);
+        down.push_back(d);
+        require_parameters_fit(o.hidden.empty() ? "--latent" : "--hidden", dense_parameters(up) + dense_parameters(down));
+      } else if (!c->image_shape.empty() && !o.conv_channels.empty()) {
+        double p = 0, prev = double(c->image_shape[0]);
+        for (int64_t ch : o.conv_channels) p += 2 * 16 * prev * double(ch), prev = double(ch);
+        const double cells = d / double(c->image_shape[0]) / std::pow(4.0, double(o.conv_channels.size()));
+        require_parameters_fit("--conv-channels", p + 3 * prev * cells * l);
+      }
+      if (o.architecture != "conv") return;
       if (c->image_shape.empty()) fail("image_shape", "architecture 'conv' needs image data {C, H, W}");
       const int64_t factor = int64_t{1} << o.conv_channels.size();
       if (c->image_shape[1] % factor != 0 || c->image_shape[2] % factor != 0)

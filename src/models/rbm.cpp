@@ -1,5 +1,6 @@
 // The rbm kind; see rbm.h.
 #include "latentkit/models/rbm.h"
+#include "latentkit/models/model_size.h"
 
 #include <torch/torch.h>
 
@@ -11,8 +12,13 @@ double rbm_momentum_at(double epochs_done, double final_momentum) {
 
 const OptionTable& RbmOptions::table() {
   using Self = RbmOptions;
-  static const OptionTable table =
-      OptionTable::of<Self>("rbm", "Restricted Boltzmann machine", {LATENTKIT_RBM_OPTIONS(LATENTKIT_OPTION_SPEC)});
+  static const OptionTable table = [] {
+    auto t = OptionTable::of<Self>("rbm", "Restricted Boltzmann machine", {LATENTKIT_RBM_OPTIONS(LATENTKIT_OPTION_SPEC)});
+    t.check<Self, ModelConfig>([](const Self& o, const ModelConfig* c) {
+      if (c) require_parameters_fit("--latent", dense_parameters({double(c->input_dim), double(o.latent_dim)}));
+    });
+    return t;
+  }();
   return table;
 }
 

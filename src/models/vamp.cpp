@@ -7,13 +7,19 @@
 
 #include "latentkit/error.h"
 #include "latentkit/util/batch_shard.h"
+#include "latentkit/models/model_size.h"
 
 namespace latentkit {
 
 const OptionTable& VampOptions::table() {
   using Self = VampOptions;
-  static const OptionTable table =
-      OptionTable::of<Self>("vamp", "VampPrior", {LATENTKIT_VAMP_OPTIONS(LATENTKIT_OPTION_SPEC)});
+  static const OptionTable table = [] {
+    auto t = OptionTable::of<Self>("vamp", "VampPrior", {LATENTKIT_VAMP_OPTIONS(LATENTKIT_OPTION_SPEC)});
+    t.check<Self, ModelConfig>([](const Self& o, const ModelConfig* c) {
+      if (c) require_parameters_fit("--pseudo-inputs", double(o.pseudo_inputs) * double(c->input_dim));
+    });
+    return t;
+  }();
   return table;
 }
 

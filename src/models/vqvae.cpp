@@ -8,13 +8,19 @@
 #include "latentkit/models/network.h"
 #include "latentkit/nn/fused_mlp.h"
 #include "latentkit/util/batch_shard.h"
+#include "latentkit/models/model_size.h"
 
 namespace latentkit {
 
 const OptionTable& VqOptions::table() {
   using Self = VqOptions;
-  static const OptionTable table =
-      OptionTable::of<Self>("vq", "Vector quantisation", {LATENTKIT_VQ_OPTIONS(LATENTKIT_OPTION_SPEC)});
+  static const OptionTable table = [] {
+    auto t = OptionTable::of<Self>("vq", "Vector quantisation", {LATENTKIT_VQ_OPTIONS(LATENTKIT_OPTION_SPEC)});
+    t.check<Self, ModelConfig>([](const Self& o, const ModelConfig* c) {
+      if (c) require_parameters_fit("--codebook-size", 3 * double(o.codebook_size) * double(o.code_dim));
+    });
+    return t;
+  }();
   return table;
 }
 
