@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 RUN_DIR ?= runs/vae-fashion
 EPOCHS ?= 10
 
-.PHONY: setup build run test bench clean
+.PHONY: setup build run test bench fuzz clean
 
 setup:
 	@bash scripts/setup.sh
@@ -17,8 +17,16 @@ build: setup $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 # Train the reference VAE (784-400-20) on Fashion-MNIST; leaves samples and reconstructions in $(RUN_DIR).
+# A run there already is resumed (up to $(EPOCHS) epochs: nothing to do when it has them), never
+# overwritten; `latentkit train --force` starts afresh and moves the old run aside.
 run: build
-	$(BUILD)/latentkit train --model vae --data fashion-mnist --epochs $(EPOCHS) --out $(RUN_DIR)
+	@if [ -e $(RUN_DIR)/checkpoints/last.pt ]; then \
+	  echo "$(BUILD)/latentkit train --resume --epochs $(EPOCHS) --out $(RUN_DIR)"; \
+	  $(BUILD)/latentkit train --resume --epochs $(EPOCHS) --out $(RUN_DIR); \
+	else \
+	  echo "$(BUILD)/latentkit train --model vae --data fashion-mnist --epochs $(EPOCHS) --out $(RUN_DIR)"; \
+	  $(BUILD)/latentkit train --model vae --data fashion-mnist --epochs $(EPOCHS) --out $(RUN_DIR); \
+	fi
 	$(BUILD)/latentkit eval --run $(RUN_DIR) --k 100
 	@echo "run directory: $(RUN_DIR) (samples.png, reconstructions.png, metrics.jsonl)"
 
@@ -29,6 +37,11 @@ test: build
 # writes docs/PERFORMANCE.md. Run it on an otherwise idle machine (about 7 minutes here).
 bench: build
 	/usr/bin/python3 bench/performance.py --build $(BUILD)
+
+# Each fuzz target for FUZZ_SECONDS (600) with clang's libFuzzer and sanitizers (scripts/fuzz.sh);
+# `make test` replays the seed corpora in fuzz/corpus.
+fuzz: setup
+	bash scripts/fuzz.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -108,11 +108,12 @@ RunConfig fresh_config(const TrainArgs& a, std::set<std::string>& fixed_keys) {
 
 // A resumed run keeps its data, model and optimisation; only the epochs and the execution may
 // change, and each change is said.
-RunConfig resumed_config(const TrainArgs& a, RunConfig saved) {
+RunConfig resumed_config(const TrainArgs& a, RunConfig saved, bool say) {
   if (!a.config_file.empty()) fail("--config", "cannot be combined with --resume (the run keeps its config)");
   const bool model_given = a.cmd->get_option("--model")->count() > 0;
   ResumeFlags r = apply_resume_flags(*a.cmd, a.flags, model_given ? a.model : "", std::move(saved));
-  for (const auto& change : r.changes) std::cerr << "latentkit: note: resuming " << a.out << " with " << change << "\n";
+  for (const auto& change : r.changes)
+    if (say) std::cerr << "latentkit: note: resuming " << a.out << " with " << change << "\n";
   return r.config;
 }
 
@@ -184,6 +185,8 @@ void run_train(TrainArgs& a) {
   if (a.nproc > 1 && env)
     fail("--nproc", "cannot be combined with a launcher's ranks (WORLD_SIZE is set): torchrun already started them");
   const bool writer = !env || env->rank == 0;
+  // Under `--nproc` the launcher says what it does; its ranks need not repeat it.
+  const bool says = writer && !(env && std::getenv(RunLock::kEnvironment));
   // torchrun restarted the group after a failure: it continues from the last checkpoint, or
   // starts its own run afresh when none was saved yet.
   const bool group_restart = distributed && env->restart_count > 0;
@@ -204,7 +207,7 @@ void run_train(TrainArgs& a) {
   } else if (a.resume) {
     if (writer) lock = claim_run_directory(a, false, false);
     resume = std::make_unique<Checkpoint>(load_resume_checkpoint(a.out, ckpt_path));
-    cfg = resumed_config(a, resume->config);
+    cfg = resumed_config(a, resume->config, says);
   } else {
     // The flags are checked before the directory is touched: a typo moves nothing aside.
     cfg = fresh_config(a, fixed_keys);
