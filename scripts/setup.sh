@@ -18,6 +18,7 @@ packages=(
   libcpp-httplib-dev pkg-config  # HTTP for latentkit serve (its defines come through pkg-config)
   chromium chromium-driver python3-selenium  # the browser test of latentkit serve's page
   libgtest-dev            # tests
+  clang libclang-rt-14-dev  # make fuzz: libFuzzer with AddressSanitizer and UBSan
   python3-torch python3-numpy  # the PyTorch reference in tests and bench/
 )
 
