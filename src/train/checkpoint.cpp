@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "latentkit/error.h"
+#include "latentkit/train/checkpoint_archive.h"
 #include "latentkit/util/atomic_file.h"
 #include "latentkit/util/input_file.h"
 #include "latentkit/util/memory_budget.h"
@@ -109,6 +110,7 @@ Checkpoint load_checkpoint(const std::string& path) {
   reading(path, [&] {
     // Regular files only: a FIFO or /dev/zero given as --run would block or read for ever.
     const std::string raw = read_regular_file(path);
+    check_checkpoint_archive(path, raw);  // before LibTorch's zip reader, which trusts the file
     try {
       value = torch::pickle_load(std::vector<char>(raw.begin(), raw.end()));
     } catch (const std::exception&) {

@@ -5,6 +5,7 @@ line on stderr that names the file or the flag. (Ordinary damaged files: test_cl
 import json
 import os
 import subprocess
+import struct
 import tempfile
 import zipfile
 
@@ -98,6 +99,15 @@ with tempfile.TemporaryDirectory() as tmp:
     expect_error(["sample", "--run", wide, "--n", 100000000, "--out", p("s.csv")], "--n", "memory")
     expect_error(["sample", "--run", wide, "--n", 100000000, "--out", p("s.npy")], "--n", "memory")
 
+    # The last resort: an allocation no check foresaw (4 TB of activations for a batch of 10^6
+    # rows through 10^6 hidden units) is one line naming the command and the size, not library text.
+    cfg = p("big-data.json")
+    with open(cfg, "w") as f:
+        json.dump({"model": {"kind": "ae"}, "data": {"source": "moons", "synthetic_size": 2000000},
+                   "train": {"epochs": 1}}, f)
+    expect_error(["train", "--config", cfg, "--batch-size", 1000000, "--hidden", 1000000, "--out", p("big-run")],
+                 "train: out of memory", "TB")
+
     # ---- item 6: out-of-range integers and bad config files are refused, naming flag or file ----
     expect_error(["train", "--data", "moons", "--epochs", "99999999999999999999", "--out", out], "--epochs", "1000000")
     expect_error(["train", "--data", "moons", "--epochs", 2000000, "--out", out], "--epochs", "1000000")
@@ -140,6 +150,26 @@ with tempfile.TemporaryDirectory() as tmp:
             zout.writestr(info.filename, data)
     expect_error(["info", "--run", bad_ck], bad_ck, "model.latent_dim")
     expect_error(["eval", "--run", bad_ck], bad_ck, "model.latent_dim")
+
+    # The archive is checked before LibTorch's zip reader and unpickler, which trust it.
+    last = open(os.path.join(good, "checkpoints", "last.pt"), "rb").read()
+    with zipfile.ZipFile(os.path.join(good, "checkpoints", "last.pt")) as zin, \
+            zipfile.ZipFile(p("deflated.pt"), "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info.filename))
+    expect_error(["info", "--run", p("deflated.pt")], p("deflated.pt"), "compressed")
+    end = last.rfind(b"PK\x05\x06")
+    moved = bytearray(last)
+    moved[end + 16:end + 20] = struct.pack("<I", len(last) + 1000)  # the directory's offset
+    with open(p("moved-directory.pt"), "wb") as f:
+        f.write(moved)
+    expect_error(["info", "--run", p("moved-directory.pt")], p("moved-directory.pt"), "zip")
+    entry = last.rfind(b"PK\x01\x02", 0, last.rfind(b"/data.pkl"))
+    grown = bytearray(last)
+    grown[entry + 20:entry + 28] = struct.pack("<II", 0x7fffffff, 0x7fffffff)  # data.pkl's sizes
+    with open(p("huge-pickle.pt"), "wb") as f:
+        f.write(grown)
+    expect_error(["info", "--run", p("huge-pickle.pt")], p("huge-pickle.pt"), "data.pkl")
 
     # ---- item 8: messages name the file the bad value came from ----
     cfg = config_file("empty-seed.json", data={"source": "moons", "seed": ""})
