@@ -10,7 +10,7 @@ namespace latentkit::cli {
 namespace {
 
 bool may_change(const std::string& flag) {
-  return flag == "--epochs" || ExecutionOptions::table().find_flag(flag) != nullptr;
+  return flag == "--epochs" || flag == "--lr" || ExecutionOptions::table().find_flag(flag) != nullptr;
 }
 
 // Sets `flag` on `values` (a struct of `table`) and returns its text before and after.
@@ -61,7 +61,7 @@ ResumeFlags apply_resume_flags(const CLI::App& cmd, const TableFlags& flags, con
     std::string list;
     for (const auto& c : clashes) list += (list.empty() ? "" : ", ") + c;
     fail("--resume", "the flags contradict the run's config: " + list +
-                         "; a resumed run keeps its data, model and optimisation (only --epochs and "
+                         "; a resumed run keeps its data, model and optimiser (only --epochs, --lr and "
                          "the execution flags may change; --force starts afresh instead)");
   }
   saved.train.validate();

@@ -1,8 +1,8 @@
 #pragma once
 // `train --resume` takes the run's saved config; the flags given beside it are checked against
-// that config. The number of epochs and the execution flags (threads, device, ...) may change;
-// any other flag must repeat the run's value, or the resume is refused with every contradiction
-// named.
+// that config. The number of epochs, the learning rate and the execution flags (threads, device,
+// ...) may change; any other flag must repeat the run's value, or the resume is refused with
+// every contradiction named.
 #include <string>
 #include <vector>
 

@@ -106,8 +106,8 @@ RunConfig fresh_config(const TrainArgs& a, std::set<std::string>& fixed_keys) {
   return cfg;
 }
 
-// A resumed run keeps its data, model and optimisation; only the epochs and the execution may
-// change, and each change is said.
+// A resumed run keeps its data, model and optimiser; only the epochs, the learning rate and the
+// execution may change, and each change is said.
 RunConfig resumed_config(const TrainArgs& a, RunConfig saved, bool say) {
   if (!a.config_file.empty()) fail("--config", "cannot be combined with --resume (the run keeps its config)");
   const bool model_given = a.cmd->get_option("--model")->count() > 0;

@@ -176,6 +176,15 @@ void Trainer::restore(const Checkpoint& ck) {
     if (it == ck.optimizers.end()) fail(source, "no optimizer state for '" + name + "'");
     load_optimizer_bytes(*opt, it->second, source);
   }
+  // `train --resume --lr` changes the rate; the optimizer state just loaded holds the old one.
+  // Groups with a rate of their own keep it, as build_optimizers() gives them.
+  if (ck.config.train.lr != config_.train.lr)
+    for (auto& group : model_->param_groups()) {
+      if (group.lr > 0) continue;
+      auto it = optimizers_.find(group.name);
+      if (it == optimizers_.end()) continue;
+      for (auto& pg : it->second->param_groups()) pg.options().set_lr(config_.train.lr * group.lr_scale);
+    }
   set_generator_state(torch::kCPU, ck.rng_cpu);
   if (!device_.is_cpu() && ck.rng_device.defined()) set_generator_state(device_, ck.rng_device);
   progress_ = ck.progress;

@@ -6,6 +6,7 @@ line with exit 2; --resume refuses flags that contradict the run and says the ch
 import json
 import os
 import pathlib
+import shutil
 import stat
 import subprocess
 import tempfile
@@ -102,6 +103,23 @@ with tempfile.TemporaryDirectory() as tmp:
     check(res.returncode == 0 and epochs(out) == [1, 2] and any("--epochs 2 (was 1)" in n for n in notes)
           and any("--threads 2 (was 1)" in n for n in notes) and len(notes) == 2,
           f"--resume repeating the run's values is accepted; the changes are said: {notes}")
+    # --lr may change: the optimiser continues with the new rate, and the run records it.
+    base = tmp / "lr-base"
+    run(LK, "train", *TINY, "--epochs", 1, "--out", base)
+    same, faster = tmp / "lr-same", tmp / "lr-faster"
+    shutil.copytree(base, same)
+    shutil.copytree(base, faster)
+    run(LK, "train", "--resume", "--out", same, "--epochs", 2, "--quiet")
+    res = run(LK, "train", "--resume", "--out", faster, "--epochs", 2, "--lr", 0.05, "--quiet", check=False)
+    with open(same / "metrics.jsonl") as f:
+        a = [json.loads(l) for l in f if l.strip()]
+    with open(faster / "metrics.jsonl") as f:
+        b = [json.loads(l) for l in f if l.strip()]
+    lr = json.loads((faster / "config.json").read_text())["train"]["lr"]
+    check(res.returncode == 0 and "--lr 0.05 (was 0.001)" in res.stderr and lr == 0.05
+          and a[0] == b[0] and a[1]["train"] != b[1]["train"],
+          f"--resume --lr 0.05 is said, recorded ({lr}) and trains the next epoch at the new rate "
+          f"(train loss {a[1]['train']['loss']:.4f} at 0.001, {b[1]['train']['loss']:.4f} at 0.05)")
     missing = run(LK, "train", "--resume", "--out", tmp / "nothing", check=False)
     check(one_line_error(missing, tmp / "nothing")[0], f"--resume of a missing directory: {missing.stderr.strip()}")
 
