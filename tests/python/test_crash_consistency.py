@@ -23,7 +23,7 @@ from common import Checks, parse_args, run
 args = parse_args()
 check = Checks()
 LK = args.latentkit
-EPOCHS = 60
+EPOCHS = 40
 # Wide layers make a checkpoint of 6 MB, so its write is long enough to be hit; 4 batches keep
 # an epoch at a few tens of milliseconds.
 TRAIN = ["--model", "vae", "--data", "moons", "--hidden", "512,512", "--latent", "2", "--limit", "400",
@@ -113,7 +113,7 @@ with tempfile.TemporaryDirectory() as tmp:
     consistent = []
     info_ok = True
     ahead_seen = 0
-    for attempt in range(30):
+    for attempt in range(16):
         started = (out / "checkpoints" / "last.pt").exists()
         cmd = [LK, "train", *TRAIN, "--epochs", str(EPOCHS), "--out", str(out)]
         if started:
