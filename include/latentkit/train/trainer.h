@@ -10,6 +10,11 @@
 //   checkpoints/last.pt, best.pt
 //   samples.png, reconstructions.png (image data); density.png (2-D data, models with an exact
 //                               likelihood: the data's histogram beside the model's density)
+//   .lock                       the writer's lock, taken by `latentkit train` (train/run_lock.h)
+//
+// An epoch ends with its metrics line on the disk, then best.pt, then last.pt (the commit), so a
+// kill at any instant leaves the log at or one line past last.pt; a resume repairs it
+// (train/metrics_log.h).
 //
 // A loss that becomes NaN or Inf stops training with TrainingDiverged; checkpoints are written only
 // after checking, so last.pt and best.pt keep the last good weights.
