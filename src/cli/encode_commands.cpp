@@ -56,7 +56,8 @@ void run_encode(const RowsArgs& a) {
 }
 
 void run_score(const RowsArgs& a) {
-  if (a.k < 1) fail("--k", "must be at least 1");
+  // The range of the training bound's iwae_k: a k of 10^11 would run for days.
+  if (const std::string problem = between(1, 1e5)(double(a.k)); !problem.empty()) fail("--k", problem);
   if (a.batch_size < 1) fail("--batch-size", "must be at least 1");
   LoadedRun run = a.run.open();
   torch::Tensor y;

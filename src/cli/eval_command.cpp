@@ -33,7 +33,8 @@ std::string likelihood_note(LikelihoodScale scale, int64_t k, bool bound) {
 }
 
 void run_eval(const EvalArgs& a) {
-  if (a.k < 1) fail("--k", "must be at least 1");
+  // The range of the training bound's iwae_k: a k of 10^11 would run for days.
+  if (const std::string problem = between(1, 1e5)(double(a.k)); !problem.empty()) fail("--k", problem);
   if (a.batch_size < 1) fail("--batch-size", "must be at least 1");
   if (a.split != "test" && a.split != "train") fail("--split", "must be 'test' or 'train'");
   LoadedRun run = a.run.open();

@@ -37,7 +37,8 @@ void add_common(CLI::App* cmd, GenerateArgs& a) {
 }
 
 void run_sample(const GenerateArgs& a) {
-  if (a.n < 1) fail("--n", "must be at least 1");
+  // CLI11 saturates an integer too large for int64: the bound names it before the memory does.
+  if (const std::string problem = between(1, 1e9)(double(a.n)); !problem.empty()) fail("--n", problem);
   if (a.columns < 1) fail("--columns", "must be at least 1");
   LoadedRun run = a.run.open();
   require_rows_fit("--n", a.n, run, a.out);

@@ -51,7 +51,7 @@ void require_rows_fit(const std::string& where, int64_t rows, const LoadedRun& r
   const double d = double(run.input_dim());
   const double out_bytes = ends_with(out, ".csv") ? 16 : ends_with(out, ".png") ? 1 : 4;
   const double per_row = d * (12 + out_bytes) + 8 * widths + 8 * double(run.model->latent_dim());
-  require_memory(where, std::to_string(rows) + " rows of " + std::to_string(run.input_dim()) + " values",
+  require_memory(where, "writing " + std::to_string(rows) + " rows of " + std::to_string(run.input_dim()) + " values",
                  double(rows) * per_row);
 }
 

@@ -98,6 +98,10 @@ with tempfile.TemporaryDirectory() as tmp:
     # 10^8 samples of 1000 values: 400 GB of float32 before the CSV's text.
     expect_error(["sample", "--run", wide, "--n", 100000000, "--out", p("s.csv")], "--n", "memory")
     expect_error(["sample", "--run", wide, "--n", 100000000, "--out", p("s.npy")], "--n", "memory")
+    expect_error(["sample", "--run", good, "--n", "99999999999999999999", "--out", p("s.csv")], "--n", "1000000000")
+    # Importance samples: k = 10^11 would estimate for days.
+    expect_error(["eval", "--run", good, "--k", 99999999999], "--k", "100000")
+    expect_error(["score", "--run", good, "--k", 99999999999, "--out", p("s.csv")], "--k", "100000")
 
     # The last resort: an allocation no check foresaw (4 TB of activations for a batch of 10^6
     # rows through 10^6 hidden units) is one line naming the command and the size, not library text.
