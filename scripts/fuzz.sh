@@ -26,8 +26,11 @@ run_one() {
   local t=$1 corpus="$BUILD/corpus/$1" findings="$BUILD/findings/$1" rc=0
   mkdir -p "$corpus" "$findings"
   # LibTorch's start-up allocations are never freed; our leaks would show in the replay's code.
+  # -timeout=30: under ASan some 200-byte PNGs make stb_image allocate and free enough for ASan's
+  # quarantine to take 2 s on an idle core (`latentkit train` on it ends in 0.85 s, start-up
+  # included), over 10 s with two fuzzers and a build sharing 2 cores (fuzz/corpus/image/slow-under-asan.png); a hang still ends the run.
   ASAN_OPTIONS=detect_leaks=0 TMPDIR=/dev/shm "$BUILD/fuzz/fuzz_$t" "$corpus" "fuzz/corpus/$t" \
-    -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+    -max_total_time="$SECONDS_EACH" -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \
     -artifact_prefix="$findings/" >"$BUILD/fuzz-$t.log" 2>&1 || rc=$?
   local execs speed
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$BUILD/fuzz-$t.log" | grep -o '[0-9]*$' || echo "?")

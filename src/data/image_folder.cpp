@@ -232,6 +232,12 @@ ImageShape parse_image_shape(const std::string& text, const std::string& where) 
 static torch::Tensor decode_image_bytes(const std::string& path) {
   const std::string bytes = read_input_file(path);
   if (bytes.size() > size_t(INT32_MAX)) fail(path, "is too large for an image (over 2 GiB)");
+  // stb_image also reads PNM, BMP, GIF, PSD, TGA, HDR and PIC, with less care (a PGM header of
+  // "P5 555555 0" decodes to an image of height 0): only what the docs promise gets to it.
+  const bool png = bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0;
+  const bool jpeg = bytes.size() >= 3 && static_cast<unsigned char>(bytes[0]) == 0xFF &&
+                    static_cast<unsigned char>(bytes[1]) == 0xD8 && static_cast<unsigned char>(bytes[2]) == 0xFF;
+  if (!png && !jpeg) fail(path, "is not a PNG or JPEG image (its first bytes are neither's signature)");
   int w = 0, h = 0, c = 0;
   if (!stbi_info_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), int(bytes.size()),
                              &w, &h, &c))
@@ -245,6 +251,7 @@ static torch::Tensor decode_image_bytes(const std::string& path) {
       stbi_image_free);
   if (!pixels)
     fail(path, std::string("is not a readable PNG or JPEG image (") + stbi_failure_reason() + ")");
+  if (w < 1 || h < 1 || c < 1) fail(path, "is an image of " + size_text(h, w) + " pixels");
   return torch::from_blob(pixels.get(), {h, w, c}, torch::kUInt8).clone();
 }
 

@@ -32,9 +32,15 @@ bool fusable(const torch::Tensor& p, const torch::Tensor& g) {
 }
 
 // Elements [0, n) of one tensor. One clone per instruction set, chosen at load time: with
-// AVX-512 the square roots and divisions run 16 (float) lanes wide.
+// AVX-512 the square roots and divisions run 16 (float) lanes wide. Clang (14) has no clones of
+// templates: there the loop is compiled for the build's target only.
+#if defined(__clang__)
+#define LATENTKIT_ADAM_CLONES
+#else
+#define LATENTKIT_ADAM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 template <typename T, bool kWeightDecay>
-__attribute__((target_clones("avx512f", "avx2", "default")))
+LATENTKIT_ADAM_CLONES
 void fused_adam_range(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
                       int64_t n, T beta1, T beta2, T weight_decay, T eps, T step_size,
                       T inv_sqrt_bc2) {
