@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
@@ -147,6 +148,15 @@ RunLock claim_run_directory(const TrainArgs& a, bool fresh, bool own) {
   return lock;
 }
 
+// Removes `dir` when it holds nothing but the lock file this run made.
+void remove_unused_run_directory(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().filename() != ".lock") return;
+  fs::remove(fs::path(dir) / ".lock", ec);
+  fs::remove(dir, ec);
+}
+
 Checkpoint load_resume_checkpoint(const std::string& out, const std::string& path) {
   if (!fs::exists(path) && fs::exists(out + "/config.json"))
     fail(out, "has no checkpoint to resume from (the run ended before its first epoch did); --force moves it "
@@ -197,6 +207,7 @@ void run_train(TrainArgs& a) {
   // Only the writer claims the directory; under `--nproc` that is this launcher, which hands
   // the lock down to rank 0.
   RunLock lock;
+  bool created = false;  // --out did not exist before this run claimed it
   if (restarted) {
     if (writer) lock = claim_run_directory(a, false, true);
     resume = std::make_unique<Checkpoint>(load_checkpoint(ckpt_path));
@@ -211,6 +222,7 @@ void run_train(TrainArgs& a) {
   } else {
     // The flags are checked before the directory is touched: a typo moves nothing aside.
     cfg = fresh_config(a, fixed_keys);
+    created = !fs::exists(a.out);
     if (writer) lock = claim_run_directory(a, true, group_restart);
   }
   if (a.nproc > 1) {
@@ -223,7 +235,16 @@ void run_train(TrainArgs& a) {
   }
   // Loading and preprocessing the data runs on all cores; the model's policy comes after.
   ExecutionPolicy::for_data(cfg.train.execution).apply();
-  PreparedRun prepared = prepare_run(cfg, resume ? &resume->preprocess : nullptr, fixed_keys, !resume);
+  std::optional<PreparedRun> prepared_or;
+  try {
+    prepared_or.emplace(prepare_run(cfg, resume ? &resume->preprocess : nullptr, fixed_keys, !resume));
+  } catch (...) {
+    // Bad data or a model the data cannot take: nothing was trained, so a directory this run
+    // created (it holds only the lock file) does not stay behind as if a run were there.
+    if (created && writer && !distributed) remove_unused_run_directory(a.out);
+    throw;
+  }
+  PreparedRun prepared = std::move(*prepared_or);
   TrainingRunOptions options;
   options.trainer = TrainerOptions{a.quiet || !writer, !a.quiet && writer, nullptr};
   options.announce = writer;
