@@ -87,6 +87,9 @@ put("request", "big-number.json", '{"rows": [[1e39, 0]]}')
 put("request", "nested.json", '{"rows": [[[1]]], "labels": "x"}')
 
 put("config", "empty-object.json", "{}")
+# The checkpoint seeds (vae.pt, flow2d.pt) are checkpoints/last.pt of tiny runs:
+#   latentkit train --model vae --data moons --limit 100 --hidden 4 --latent 2 --epochs 1
+#   latentkit train --model flow2d --data moons --limit 100 --flow-steps 1 --flow-hidden 4 --epochs 1
 # The other config seeds are config.json files of runs `latentkit train` wrote (vae, cvae, flow2d,
 # realnvp), copied by hand: they follow the format the options tables give.
 print("wrote", sum(1 for _ in root.rglob("*") if _.is_file()), "seeds under", root)

@@ -12,14 +12,13 @@ BUILD=${FUZZ_BUILD:-build-fuzz}
 SECONDS_EACH=${FUZZ_SECONDS:-600}
 JOBS=${FUZZ_JOBS:-2}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(idx gzip csv npy image request config)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(idx gzip csv npy image request checkpoint config)
 command -v clang++ >/dev/null || { echo "fuzz: clang++ is needed (apt-get install clang)"; exit 2; }
 
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g"
-if [ ! -f "$BUILD/CMakeCache.txt" ]; then
-  cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-        -DLATENTKIT_FUZZ=ON -DLATENTKIT_BUILD_TESTS=OFF -DCMAKE_CXX_FLAGS="$flags" >/dev/null
-fi
+# Configured every time: a target added to fuzz/ since the last run needs the new rules.
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+      -DLATENTKIT_FUZZ=ON -DLATENTKIT_BUILD_TESTS=OFF -DCMAKE_CXX_FLAGS="$flags" >/dev/null
 cmake --build "$BUILD" -j "$(nproc)" --target "${TARGETS[@]/#/fuzz_}"
 
 run_one() {
