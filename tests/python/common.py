@@ -67,3 +67,21 @@ class Checks:
     def finish(self):
         print(f"{self.passed} passed, {len(self.failures)} failed")
         sys.exit(1 if self.failures else 0)
+
+
+def write_halves_csv(path, n, seed):
+    """Two classes of 8x8 images with noise, a bright left half (label 0) or a bright top half
+    (label 1), written as CSV: 64 pixel levels and the label (column 64) per row. Returns the
+    [n, 64] pixel levels. Train on it with --label-column 64 --image-shape 1,8,8."""
+    import numpy
+    rng = numpy.random.default_rng(seed)
+    images = rng.integers(0, 60, size=(n, 8, 8))
+    labels = numpy.arange(n) % 2
+    images[labels == 0, :, :4] += 180
+    images[labels == 1, :4, :] += 180
+    pixels = numpy.clip(images, 0, 255).reshape(n, 64)
+    with open(path, "w") as f:
+        f.write(",".join([f"p{i}" for i in range(64)] + ["label"]) + "\n")
+        for r, y in zip(pixels, labels):
+            f.write(",".join(map(str, r)) + f",{y}\n")
+    return pixels

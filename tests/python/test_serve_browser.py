@@ -29,7 +29,7 @@ import tempfile
 import time
 import urllib.request
 
-from common import SKIP, Checks, run
+from common import SKIP, Checks, run, write_halves_csv
 
 p = argparse.ArgumentParser()
 p.add_argument("--latentkit", required=True)
@@ -94,17 +94,8 @@ def slerp(a, b, t):
 
 with tempfile.TemporaryDirectory(prefix="latentkit-browser-") as tmp_name:
     tmp = pathlib.Path(tmp_name)
-    # Two classes of 8x8 images: a bright left half or a bright top half, with noise.
-    rng = numpy.random.default_rng(5)
-    images = rng.integers(0, 60, size=(300, 8, 8))
-    labels = numpy.arange(300) % 2
-    images[labels == 0, :, :4] += 180
-    images[labels == 1, :4, :] += 180
-    rows = numpy.clip(images, 0, 255).reshape(300, 64)
-    with open(tmp / "d.csv", "w") as f:
-        f.write(",".join([f"p{i}" for i in range(64)] + ["label"]) + "\n")
-        for r, y in zip(rows, labels):
-            f.write(",".join(map(str, r)) + f",{y}\n")
+    write_halves_csv(tmp / "d.csv", 300, seed=5)
+    rng = numpy.random.default_rng(5)  # the density cells sampled below
     runs = tmp / "runs"
     out = runs / "vae"
     run(args.latentkit, "train", "--model", "vae", "--data", f"csv:{tmp / 'd.csv'}", "--label-column", "64",

@@ -26,7 +26,7 @@ import time
 import urllib.error
 import urllib.request
 
-from common import Checks, import_torch, parse_args, read_csv, run
+from common import Checks, import_torch, parse_args, read_csv, run, write_halves_csv
 
 args = parse_args()
 torch = import_torch()
@@ -69,17 +69,7 @@ def write_csv_rows(path, rows):
 
 with tempfile.TemporaryDirectory(prefix="latentkit-serve-tools-") as tmp_name:
     tmp = pathlib.Path(tmp_name)
-    # Two classes of 8x8 images (a bright left half or a bright top half), labelled.
-    rng = numpy.random.default_rng(11)
-    images = rng.integers(0, 60, size=(240, 8, 8))
-    labels = numpy.arange(240) % 2
-    images[labels == 0, :, :4] += 180
-    images[labels == 1, :4, :] += 180
-    pixels = numpy.clip(images, 0, 255).reshape(240, 64)
-    with open(tmp / "d.csv", "w") as f:
-        f.write(",".join([f"p{i}" for i in range(64)] + ["label"]) + "\n")
-        for r, y in zip(pixels, labels):
-            f.write(",".join(map(str, r)) + f",{y}\n")
+    pixels = write_halves_csv(tmp / "d.csv", 240, seed=11)
     data_flags = ["--data", f"csv:{tmp / 'd.csv'}", "--label-column", "64", "--image-shape", "1,8,8"]
 
     out = tmp / "compared"  # compare's layout: runs/ and compare.csv
