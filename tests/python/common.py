@@ -85,3 +85,19 @@ def write_halves_csv(path, n, seed):
         for r, y in zip(pixels, labels):
             f.write(",".join(map(str, r)) + f",{y}\n")
     return pixels
+
+
+def error_line_problems(returncode, stderr, needles,
+                        forbidden=("internal:", "Exception raised from", "frame #", "Traceback",
+                                   "enforce fail")):
+    """What is wrong with a refused command's answer: it must exit 2 with one stderr line that
+    holds every needle and none of the forbidden texts (library errors, stack traces)."""
+    err = stderr.strip()
+    problems = []
+    if returncode != 2:
+        problems.append(f"exit {returncode}, expected 2")
+    if len(err.splitlines()) != 1:
+        problems.append(f"{len(err.splitlines())} lines on stderr, expected 1")
+    problems += [f"message lacks {str(n)!r}" for n in needles if str(n) not in err]
+    problems += [f"message holds {bad!r}" for bad in forbidden if bad in err]
+    return problems

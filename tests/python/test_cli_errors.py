@@ -5,7 +5,7 @@ import os
 import struct
 import tempfile
 
-from common import parse_args, run
+from common import error_line_problems, parse_args, run
 
 args = parse_args()
 failures = []
@@ -14,16 +14,8 @@ failures = []
 def expect_error(argv, *needles):
     proc = run(args.latentkit, *argv, check=False)
     err = proc.stderr.strip()
-    problems = []
-    if proc.returncode != 2:
-        problems.append(f"exit {proc.returncode}, expected 2")
-    if len(err.splitlines()) != 1:
-        problems.append(f"{len(err.splitlines())} lines on stderr, expected 1")
-    for n in needles:
-        if n not in err:
-            problems.append(f"message lacks {n!r}")
-    if "Exception raised from" in err or "frame #" in err:
-        problems.append("stack trace printed")
+    problems = error_line_problems(proc.returncode, proc.stderr, needles,
+                                   forbidden=("Exception raised from", "frame #"))
     status = "ok  " if not problems else "FAIL"
     print(f"{status} {' '.join(map(str, argv))[:70]:70s} -> {err}")
     if problems:
